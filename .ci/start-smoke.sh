@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm start` on a fresh DATA_DIR: demo data loaded, service answering, demo key usable,
+# CLI commands working while the service runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA_DIR="$(mktemp -d)"
+PORT=$((20000 + RANDOM % 20000))
+LOG="$DATA_DIR/start.log"
+export DATA_DIR PORT
+unset DATABASE_URL
+npm start >"$LOG" 2>&1 &
+PID=$!
+stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA_DIR"; }
+trap stop EXIT
+for _ in $(seq 1 180); do
+  grep -q "API Engagement écoute sur" "$LOG" && break
+  kill -0 "$PID" 2>/dev/null || { cat "$LOG"; echo "npm start exited"; exit 1; }
+  sleep 1
+done
+grep -q "API Engagement écoute sur" "$LOG" || { cat "$LOG"; echo "npm start did not come up"; exit 1; }
+KEY=$(grep -m1 -oE 'ae_[A-Za-z0-9_-]{43}' "$LOG")
+curl -fsS "http://127.0.0.1:$PORT/ready" | grep -q '"database":"up"'
+TOTAL=$(curl -fsS -H "x-api-key: $KEY" "http://127.0.0.1:$PORT/v0/mymission?limit=1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).total))')
+echo "demo annonceur has $TOTAL live missions"
+[ "$TOTAL" -gt 0 ]
+NEW=$(./bin/engagement publisher create --name "Partenaire CI" --annonceur)
+NEWKEY=$(echo "$NEW" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).apiKey))')
+curl -fsS -H "x-api-key: $NEWKEY" -H 'content-type: application/json' \
+  -d '{"clientId":"ci-1","title":"Mission de test CI","description":"Une description","applicationUrl":"https://example.org"}' \
+  "http://127.0.0.1:$PORT/v2/mission" | grep -q '"statusCode":"ACCEPTED"'
+echo "start smoke test passed"

@@ -1,0 +1,323 @@
+/**
+ * The `engagement` command. Each command prints JSON (one line) on success, or one French line on
+ * stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
+ * embedded database alike (see db/embedded.ts).
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import type { DatabaseHandle } from "./db/connection.ts";
+import type { MissionType } from "./db/schema.ts";
+
+// Modules are loaded by the commands that need them, so `--help` and errors answer at once.
+const MISSION_TYPES: MissionType[] = [
+  "benevolat",
+  "volontariat_service_civique",
+  "volontariat_sapeurs_pompiers",
+  "volontariat_reserve_operationnelle",
+];
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `Usage : engagement <commande> [options]
+
+Commandes :
+  start                 charge les données de démonstration si la base est vide, puis lance le service
+  serve                 lance le service HTTP (sans données de démonstration)
+  migrate               applique les migrations de la base et s'arrête
+  publisher create      crée un partenaire et affiche sa clé API
+  publisher key ID      remplace la clé API d'un partenaire
+  publisher list        liste les partenaires
+  diffusion add         autorise un diffuseur à montrer les missions d'un annonceur
+  diffusion remove      retire cette autorisation
+  demo                  charge les données de démonstration dans une base vide
+
+Base : DATABASE_URL (PostgreSQL) ou, à défaut, base embarquée dans DATA_DIR (./data).
+« engagement <commande> --help » détaille chaque commande.`,
+  start: `Usage : engagement start
+Charge les données de démonstration si la base est vide, lance le service et affiche l'adresse,
+les clés API des partenaires de démonstration et un exemple curl.`,
+  serve: `Usage : engagement serve
+Lance le service HTTP sur HOST:PORT (défaut 127.0.0.1:3000). Migrations appliquées au démarrage.`,
+  migrate: `Usage : engagement migrate
+Applique les migrations en attente et affiche {"applied": [...]}.`,
+  "publisher create": `Usage : engagement publisher create --name NOM [options]
+  --name NOM                 nom du partenaire (obligatoire)
+  --annonceur                publie des missions
+  --diffuseur                diffuse des missions par l'API
+  --widget                   droits widget
+  --campaign                 droits campagne
+  --moderator                modère les missions qu'il diffuse
+  --mission-type TYPE        ${MISSION_TYPES.join(", ")}
+  --feed URL                 flux XML de l'annonceur (http ou https)
+  --tracking-prefix utm|mtm  préfixe des paramètres de suivi (défaut utm)
+  --skip-moderation          pas de modération automatique pour ses missions
+  --url URL                  site du partenaire
+Affiche {"id", "name", "apiKey"} : la clé n'est affichée qu'une fois.`,
+  "publisher key": `Usage : engagement publisher key ID [--keep-old]
+Crée une nouvelle clé API et révoque les précédentes (sauf avec --keep-old).
+Affiche {"id", "apiKey", "revoked"}.`,
+  "publisher list": `Usage : engagement publisher list
+Affiche un partenaire par ligne (JSON), avec ses clés (préfixe, dernière utilisation).`,
+  "diffusion add": `Usage : engagement diffusion add --diffuseur ID --annonceur ID
+Le diffuseur peut montrer les missions de l'annonceur (effet immédiat).`,
+  "diffusion remove": `Usage : engagement diffusion remove --diffuseur ID --annonceur ID
+Retire ce droit et les exclusions qui l'accompagnaient.`,
+  demo: `Usage : engagement demo [--missions N]
+Charge le jeu de démonstration (partenaires, règles de diffusion, missions) dans une base vide
+et affiche les clés API créées.`,
+};
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+// Option values are read by name below; parseArgs has already checked their types.
+type Values = Record<string, any>;
+
+function parse(args: string[], options: Options, allowPositionals = 0): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    if (parsed.positionals.length > allowPositionals) {
+      throw new UsageError(`argument inattendu : ${parsed.positionals.slice(allowPositionals).join(" ")}`);
+    }
+    return parsed;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message.replace(/^Unknown option '(.*)'.*$/s, "option inconnue : $1"));
+  }
+}
+
+const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+async function withDatabase<T>(config: Config, fn: (db: DatabaseHandle) => Promise<T>): Promise<T> {
+  const { openAndMigrate } = await import("./server.ts");
+  const database = await openAndMigrate(config);
+  try {
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function requireId(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`${what} manquant`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new UsageError(`${what} invalide : « ${value} »`);
+  return value;
+}
+
+async function publisherCommand(config: Config, sub: string | undefined, args: string[]) {
+  const { createApiKey, hashApiKey, listApiKeys, revokeApiKeys } = await import("./publishers/api-keys.ts");
+  const { createPublisher, findPublisher } = await import("./publishers/publishers.ts");
+  if (sub === "create") {
+    const { values } = parse(args, {
+      name: { type: "string" },
+      annonceur: { type: "boolean" },
+      diffuseur: { type: "boolean" },
+      widget: { type: "boolean" },
+      campaign: { type: "boolean" },
+      moderator: { type: "boolean" },
+      "mission-type": { type: "string" },
+      feed: { type: "string" },
+      "tracking-prefix": { type: "string" },
+      "skip-moderation": { type: "boolean" },
+      url: { type: "string" },
+    });
+    if (values.help) return console.log(HELP["publisher create"]);
+    const name = values.name?.trim();
+    if (!name) throw new UsageError("--name est obligatoire (engagement publisher create --name \"Mon partenaire\")");
+    const missionType = values["mission-type"];
+    if (missionType && !MISSION_TYPES.includes(missionType as MissionType)) {
+      throw new UsageError(`--mission-type doit valoir ${MISSION_TYPES.join(", ")} (reçu « ${missionType} »)`);
+    }
+    const prefix = values["tracking-prefix"] ?? "utm";
+    if (prefix !== "utm" && prefix !== "mtm") throw new UsageError("--tracking-prefix doit valoir utm ou mtm");
+    for (const [flag, url] of [["--feed", values.feed], ["--url", values.url]] as const) {
+      if (url !== undefined && !/^https?:\/\/[^\s]+$/i.test(url)) throw new UsageError(`${flag} doit être une URL http(s) (reçu « ${url} »)`);
+    }
+    return withDatabase(config, async ({ db }) => {
+      const { publisher, apiKey } = await createPublisher(db, {
+        name,
+        annonceur: values.annonceur,
+        diffuseur: values.diffuseur,
+        widget: values.widget,
+        campaign: values.campaign,
+        moderator: values.moderator,
+        missionType: (missionType as MissionType | undefined) ?? null,
+        feedUrl: values.feed ?? null,
+        trackingPrefix: prefix,
+        skipModeration: values["skip-moderation"],
+        url: values.url ?? null,
+      });
+      print({ id: publisher.id, name: publisher.name, apiKey });
+    });
+  }
+  if (sub === "key") {
+    const { values, positionals } = parse(args, { "keep-old": { type: "boolean" } }, 1);
+    if (values.help) return console.log(HELP["publisher key"]);
+    const id = requireId(positionals[0], "identifiant du partenaire");
+    return withDatabase(config, async ({ db }) => {
+      const result = await db.transaction().execute(async (trx) => {
+        if (!(await findPublisher(trx, id))) throw new UsageError(`partenaire introuvable : ${id}`);
+        const apiKey = await createApiKey(trx, id, "rotation");
+        const revoked = values["keep-old"] ? 0 : await revokeApiKeys(trx, id, hashApiKey(apiKey));
+        return { id, apiKey, revoked };
+      });
+      print(result);
+    });
+  }
+  if (sub === "list") {
+    const { values } = parse(args, {});
+    if (values.help) return console.log(HELP["publisher list"]);
+    return withDatabase(config, async ({ db }) => {
+      const publishers = await db.selectFrom("publisher").selectAll().where("deleted_at", "is", null).orderBy("name").execute();
+      for (const p of publishers) {
+        const keys = await listApiKeys(db, p.id);
+        print({
+          id: p.id,
+          name: p.name,
+          annonceur: p.is_annonceur,
+          diffuseur: p.has_api_rights,
+          widget: p.has_widget_rights,
+          campaign: p.has_campaign_rights,
+          moderator: p.moderator,
+          missionType: p.mission_type,
+          keys: keys.filter((k) => !k.revokedAt).map((k) => ({ prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt })),
+        });
+      }
+    });
+  }
+  throw new UsageError(`sous-commande inconnue : publisher ${sub ?? ""}\n${HELP.main}`);
+}
+
+async function diffusionCommand(config: Config, sub: string | undefined, args: string[]) {
+  if (sub !== "add" && sub !== "remove") throw new UsageError(`sous-commande inconnue : diffusion ${sub ?? ""} (add ou remove)`);
+  const { values } = parse(args, { diffuseur: { type: "string" }, annonceur: { type: "string" } });
+  if (values.help) return console.log(HELP[`diffusion ${sub}`]);
+  const { findPublisher } = await import("./publishers/publishers.ts");
+  const { allowDiffusion, revokeDiffusion } = await import("./diffusion/repository.ts");
+  const diffuseurId = requireId(values.diffuseur, "--diffuseur");
+  const annonceurId = requireId(values.annonceur, "--annonceur");
+  return withDatabase(config, async ({ db }) => {
+    const [diffuseur, annonceur] = await Promise.all([findPublisher(db, diffuseurId), findPublisher(db, annonceurId)]);
+    if (!diffuseur) throw new UsageError(`diffuseur introuvable : ${diffuseurId}`);
+    if (!annonceur) throw new UsageError(`annonceur introuvable : ${annonceurId}`);
+    if (sub === "add") {
+      const root = await allowDiffusion(db, diffuseurId, annonceurId);
+      print({ ok: true, ruleId: root.id, diffuseur: diffuseurId, annonceur: annonceurId });
+    } else {
+      const removed = await revokeDiffusion(db, diffuseurId, annonceurId);
+      print({ ok: true, removed, diffuseur: diffuseurId, annonceur: annonceurId });
+    }
+  });
+}
+
+async function printWelcome(url: string, config: Config) {
+  const { readDemoKeys } = await import("./demo/load.ts");
+  const keys = readDemoKeys(config.dataDir);
+  const lines = [
+    "",
+    `API Engagement écoute sur ${url}`,
+    `  Documentation : ${url}/docs   Santé : ${url}/health`,
+  ];
+  if (keys.length) {
+    lines.push("", "Partenaires de démonstration (clés API) :");
+    for (const k of keys) lines.push(`  ${k.name.padEnd(40)} ${k.roles.padEnd(22)} ${k.apiKey}`);
+    const annonceur = keys.find((k) => k.roles.includes("annonceur"));
+    if (annonceur) {
+      lines.push("", "Essayez :", `  curl -H "x-api-key: ${annonceur.apiKey}" "${url}/v0/mymission?limit=2"`);
+    }
+  }
+  lines.push("");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === "--help" || command === "-h" || command === "help") {
+      console.log(HELP.main);
+      return command ? 0 : 2;
+    }
+    const config = loadConfig();
+    switch (command) {
+      case "serve":
+      case "start": {
+        const { values } = parse(rest, {});
+        if (values.help) {
+          console.log(HELP[command]);
+          return 0;
+        }
+        const { openAndMigrate, startServer, stopOnSignals } = await import("./server.ts");
+        const { loadDemo } = await import("./demo/load.ts");
+        const database = await openAndMigrate(config);
+        if (command === "start") {
+          const result = await loadDemo(database.db, config.dataDir, { onlyIfEmpty: true });
+          if (result.loaded) console.log(`Données de démonstration chargées : ${result.missions} missions, ${result.publishers} partenaires.`);
+        }
+        const server = await startServer(config, database);
+        stopOnSignals(server);
+        if (command === "start") await printWelcome(server.url, config);
+        return -1; // keep running
+      }
+      case "migrate": {
+        const { values } = parse(rest, {});
+        if (values.help) {
+          console.log(HELP.migrate);
+          return 0;
+        }
+        const { openDatabase } = await import("./db/connection.ts");
+        const { migrate } = await import("./db/migrate.ts");
+        const database = await openDatabase(config, { maxConnections: 2 });
+        try {
+          print({ applied: await migrate(database.pool) });
+        } finally {
+          await database.close();
+        }
+        return 0;
+      }
+      case "publisher":
+        if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
+          console.log(["publisher create", "publisher key", "publisher list"].map((k) => HELP[k]).join("\n\n"));
+          return rest.length === 0 ? 2 : 0;
+        }
+        await publisherCommand(config, rest[0], rest.slice(1));
+        return 0;
+      case "diffusion":
+        if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
+          console.log([HELP["diffusion add"], HELP["diffusion remove"]].join("\n\n"));
+          return rest.length === 0 ? 2 : 0;
+        }
+        await diffusionCommand(config, rest[0], rest.slice(1));
+        return 0;
+      case "demo": {
+        const { values } = parse(rest, { missions: { type: "string" } });
+        if (values.help) {
+          console.log(HELP.demo);
+          return 0;
+        }
+        const count = values.missions === undefined ? undefined : Number(values.missions);
+        if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 1_000_000)) {
+          throw new UsageError("--missions doit être un entier entre 1 et 1000000");
+        }
+        const { loadDemo } = await import("./demo/load.ts");
+        await withDatabase(config, async ({ db }) => {
+          const result = await loadDemo(db, config.dataDir, { onlyIfEmpty: false, missionCount: count });
+          print(result);
+        });
+        return 0;
+      }
+      default:
+        throw new UsageError(`commande inconnue : ${command} (engagement --help pour la liste)`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`Erreur : ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`Erreur : ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,196 @@
+/** Kysely table types, one interface per table of `migrations/`. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** numeric columns come back as strings from `pg`; we write numbers. */
+type Numeric = ColumnType<string | null, number | string | null | undefined, number | string | null>;
+type TextArray = ColumnType<string[], string[] | undefined, string[]>;
+
+export type MissionType =
+  | "benevolat"
+  | "volontariat_service_civique"
+  | "volontariat_sapeurs_pompiers"
+  | "volontariat_reserve_operationnelle";
+export type Remote = "no" | "possible" | "full" | "local";
+export type StatusCode = "ACCEPTED" | "REFUSED";
+
+export interface PublisherTable {
+  id: string;
+  name: string;
+  category: string | null;
+  url: string | null;
+  email: string | null;
+  logo: string | null;
+  description: Generated<string>;
+  is_annonceur: Generated<boolean>;
+  has_api_rights: Generated<boolean>;
+  has_widget_rights: Generated<boolean>;
+  has_campaign_rights: Generated<boolean>;
+  moderator: Generated<boolean>;
+  mission_type: MissionType | null;
+  tracking_prefix: Generated<"utm" | "mtm">;
+  skip_moderation: Generated<boolean>;
+  default_mission_logo: string | null;
+  feed_url: string | null;
+  feed_username: string | null;
+  feed_password: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  publisher_id: string;
+  key_hash: string;
+  key_prefix: string;
+  name: string | null;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface PublisherOrganizationTable {
+  id: string;
+  publisher_id: string;
+  client_id: string;
+  name: string | null;
+  rna: string | null;
+  siren: string | null;
+  siret: string | null;
+  url: string | null;
+  logo: string | null;
+  description: string | null;
+  legal_status: string | null;
+  type: string | null;
+  actions: TextArray;
+  full_address: string | null;
+  postal_code: string | null;
+  city: string | null;
+  beneficiaries: TextArray;
+  parent_organizations: TextArray;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface MissionTable {
+  id: string;
+  client_id: string;
+  publisher_id: string;
+  organization_id: string | null;
+  title: string;
+  description: string;
+  description_html: string;
+  application_url: string | null;
+  image: string | null;
+  metadata: string | null;
+  domain: string | null;
+  domain_original: string | null;
+  activities: TextArray;
+  tags: TextArray;
+  tasks: TextArray;
+  audience: TextArray;
+  soft_skills: TextArray;
+  requirements: TextArray;
+  rome_skills: TextArray;
+  remote: string | null;
+  schedule: string | null;
+  duration: number | null;
+  posted_at: NullableTimestamp;
+  start_at: NullableTimestamp;
+  end_at: NullableTimestamp;
+  priority: string | null;
+  places: number | null;
+  places_status: "ATTRIBUTED_BY_API" | "GIVEN_BY_PARTNER" | null;
+  type: MissionType | null;
+  snu: Generated<boolean>;
+  snu_places: number | null;
+  open_to_minors: boolean | null;
+  reduced_mobility_accessible: boolean | null;
+  close_to_transport: boolean | null;
+  compensation_amount: Numeric;
+  compensation_amount_max: Numeric;
+  compensation_unit: string | null;
+  compensation_type: string | null;
+  status_code: StatusCode;
+  status_comment: string;
+  last_sync_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface MissionAddressTable {
+  id: string;
+  mission_id: string;
+  position: number;
+  address_hash: string;
+  street: string | null;
+  postal_code: string | null;
+  department_code: string | null;
+  department_name: string | null;
+  city: string | null;
+  region: string | null;
+  country: string | null;
+  location_lat: number | null;
+  location_lon: number | null;
+  geoloc_status: string;
+}
+
+export interface DiffusionRuleTable {
+  id: string;
+  publisher_id: string;
+  combined_with_id: string | null;
+  field: string;
+  field_type: Generated<string>;
+  operator: string;
+  value: string;
+  combinator: Generated<"and" | "or">;
+  position: Generated<number>;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface MissionModerationStatusTable {
+  mission_id: string;
+  publisher_id: string;
+  status: Generated<"PENDING" | "ACCEPTED" | "REFUSED" | "ONGOING">;
+  comment: string | null;
+  note: string | null;
+  title: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MissionEventTable {
+  id: Generated<string>;
+  mission_id: string;
+  type: "create" | "update" | "delete" | "restore";
+  changes: ColumnType<unknown, string, string>;
+  source: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  publisher: PublisherTable;
+  api_key: ApiKeyTable;
+  publisher_organization: PublisherOrganizationTable;
+  mission: MissionTable;
+  mission_address: MissionAddressTable;
+  diffusion_rule: DiffusionRuleTable;
+  mission_moderation_status: MissionModerationStatusTable;
+  mission_event: MissionEventTable;
+}
+
+export type PublisherRow = Selectable<PublisherTable>;
+export type NewPublisher = Insertable<PublisherTable>;
+export type PublisherUpdate = Updateable<PublisherTable>;
+export type MissionRow = Selectable<MissionTable>;
+export type NewMission = Insertable<MissionTable>;
+export type MissionAddressRow = Selectable<MissionAddressTable>;
+export type OrganizationRow = Selectable<PublisherOrganizationTable>;
+export type DiffusionRuleRow = Selectable<DiffusionRuleTable>;

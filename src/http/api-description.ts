@@ -1,0 +1,50 @@
+/** The introduction of `/docs` (Markdown, French: partners read it). */
+export const API_DESCRIPTION = `
+API partenaires d'API Engagement : les **annonceurs** publient leurs missions de bénévolat et de volontariat,
+les **diffuseurs** les redistribuent. Cette version est compatible avec l'API actuelle (mêmes chemins, en-têtes,
+paramètres et champs JSON) ; les écarts volontaires sont listés plus bas.
+
+## Authentification
+Envoyez votre clé API dans l'en-tête \`x-api-key\` (l'ancien en-tête \`apikey\` est toujours accepté) :
+
+\`\`\`
+curl -H "x-api-key: VOTRE_CLE" https://…/v0/mymission
+\`\`\`
+
+Une clé manquante, invalide ou révoquée donne \`401\` avec \`{"ok":false,"code":"UNAUTHORIZED","message":"…"}\`.
+Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas être réaffichée, seulement remplacée.
+
+## Réponses et erreurs
+- Succès : \`{"ok": true, "data": …}\` (les listes ajoutent \`total\`, et \`limit\`/\`skip\` pour les listes paginées).
+- Erreur : \`{"ok": false, "code": "…", "message": "…"}\`. Le message, en français, dit quoi corriger ; pour les erreurs
+  de validation, \`errors\` détaille chaque champ (\`[{"field": "places", "message": "…"}]\`).
+- Codes : \`INVALID_QUERY\`, \`INVALID_PARAMS\`, \`INVALID_BODY\` (400), \`UNAUTHORIZED\` (401), \`FORBIDDEN\` (403),
+  \`NOT_FOUND\` (404, y compris pour une route inconnue), \`RESSOURCE_ALREADY_EXIST\` (409), \`PAYLOAD_TOO_LARGE\` (413),
+  \`TOO_MANY_REQUESTS\` (429), \`SERVER_ERROR\` (500).
+- Chaque réponse porte un en-tête \`x-request-id\` (repris de la requête s'il est fourni) : citez-le en cas de problème.
+
+## Limites
+- 600 requêtes par minute et par partenaire (configurable). Les en-têtes \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\`
+  et \`X-RateLimit-Reset\` (secondes) accompagnent chaque réponse ; au-delà : \`429\` avec \`Retry-After\`.
+- Corps JSON limité à 1 Mo par défaut.
+
+## Publier des missions (annonceurs)
+1. \`POST /v2/mission\` crée une mission. Elle passe la **modération automatique** (18 règles) : si une règle échoue,
+   la mission est enregistrée avec \`statusCode: "REFUSED"\` et la raison dans \`statusComment\` (réponse \`201\` quand même).
+   Seules les missions \`ACCEPTED\` sont diffusées.
+2. \`PUT /v2/mission/{clientId}\` modifie seulement les champs envoyés (\`addresses\` remplace toutes les adresses).
+3. \`DELETE /v2/mission/{clientId}\` retire la mission (suppression douce, idempotente).
+
+## Écarts volontaires avec l'API actuelle
+- **401 en JSON** (l'API actuelle répond un texte \`Unauthorized\`) ; **404 JSON** pour une route inconnue.
+- **Coordonnées acceptées** : une adresse peut porter \`location: {lat, lon}\`. Sans coordonnées, la commune et le
+  code postal sont résolus hors ligne (département, région, coordonnées de la commune) dès l'enregistrement.
+- **Codes postaux, SIREN, identifiants** restent du texte : les zéros initiaux sont conservés ; Corse (2A/2B) et
+  outre-mer sont reconnus.
+- **Pays** : \`"France"\` est compris comme \`FR\` (il ne provoque plus de refus \`Pays non valide\` à la modification suivante).
+- **Recréer un \`clientId\` supprimé** restaure la mission (même identifiant interne, statistiques conservées) au lieu
+  de répondre \`409\`. Un \`clientId\` vivant donne toujours \`409\`.
+- **Description HTML assainie** : balises et attributs dangereux (scripts, styles, gestionnaires d'événements) sont retirés.
+- **Règles de diffusion prises en compte immédiatement** (aujourd'hui : jusqu'à 6 heures).
+- **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`.
+`;

@@ -1,0 +1,90 @@
+/**
+ * The Fastify application: cross-cutting behaviour (request ids, CORS, errors, docs, auth, rate
+ * limits) and one plugin per capability. Nothing here knows about a particular route's business.
+ */
+import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/connection.ts";
+import { diffusionRoutes } from "../diffusion/routes.ts";
+import { missionRoutes } from "../missions/routes.ts";
+import { MISSION_SHARED_SCHEMAS } from "../missions/schemas.ts";
+import { organizationRoutes } from "../organizations/routes.ts";
+import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
+import { apiKeyGuard } from "./auth.ts";
+import { errorHandler, notFoundHandler } from "./errors.ts";
+import { healthRoutes } from "./health.ts";
+import { registerDocs } from "./openapi.ts";
+import { createLimiter, MemoryStore, RedisStore } from "./rate-limit.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Overrides the logger (tests pass false). */
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Shared by every capability plugin. */
+export interface RouteContext {
+  db: Db;
+  config: Config;
+  requireApiKey: (request: FastifyRequest, reply: import("fastify").FastifyReply) => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
+  const options: FastifyServerOptions = {
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: { paths: ["req.headers['x-api-key']", "req.headers.apikey", "req.headers.authorization"], censor: "[masqué]" },
+    },
+    bodyLimit: config.bodyLimit,
+    // One reverse proxy in front: the client is the last X-Forwarded-For hop it added.
+    trustProxy: (_address: string, hop: number) => hop < 1,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      const id = Array.isArray(given) ? given[0] : given;
+      return id && REQUEST_ID.test(id) ? id : randomUUID();
+    },
+    ajv: {
+      customOptions: { coerceTypes: "array", removeAdditional: true, useDefaults: true, allErrors: true },
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  };
+  const app = Fastify(options);
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(cors, {
+    origin: "*",
+    methods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+    allowedHeaders: ["Content-Type", "x-api-key", "apikey", "x-request-id", "If-None-Match"],
+    exposedHeaders: ["x-request-id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "ETag"],
+    maxAge: 86_400,
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await registerDocs(app, config);
+  for (const schema of [...MISSION_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
+
+  const limiter = createLimiter({
+    store: config.redisUrl ? new RedisStore(config.redisUrl) : new MemoryStore(),
+    windowMs: config.rateLimit.windowMs,
+    enabled: config.rateLimit.enabled,
+    log: app.log,
+  });
+  app.addHook("onClose", async () => limiter.close());
+
+  const ctx: RouteContext = { db, config, requireApiKey: apiKeyGuard(db, limiter, config.rateLimit) };
+  await app.register(healthRoutes, ctx);
+  await app.register(missionRoutes, ctx);
+  await app.register(publisherRoutes, ctx);
+  await app.register(diffusionRoutes, ctx);
+  await app.register(organizationRoutes, ctx);
+  return app;
+}

@@ -1,0 +1,52 @@
+/**
+ * API-key authentication for partner routes: `x-api-key` (or the legacy `apikey` header) must be an
+ * active key of a live publisher. The publisher is then available as `request.publisher`, and the
+ * per-key rate limit is applied.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Db } from "../db/connection.ts";
+import type { PublisherRow } from "../db/schema.ts";
+import { authenticate } from "../publishers/api-keys.ts";
+import { HttpError } from "./errors.ts";
+import type { Limiter } from "./rate-limit.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    publisher?: PublisherRow;
+  }
+}
+
+const MAX_KEY_LENGTH = 200;
+
+function readKey(request: FastifyRequest): string | undefined {
+  for (const name of ["x-api-key", "apikey"]) {
+    const value = request.headers[name];
+    const key = Array.isArray(value) ? value[0] : value;
+    if (key && key.trim()) return key.trim();
+  }
+  return undefined;
+}
+
+export function apiKeyGuard(db: Db, limiter: Limiter, limits: { publisherMax: number; ipMax: number }) {
+  return async function requireApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const key = readKey(request);
+    if (!key) {
+      await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
+      throw new HttpError(401, "UNAUTHORIZED", "Clé API manquante : envoyez votre clé dans l'en-tête x-api-key.");
+    }
+    const auth = key.length <= MAX_KEY_LENGTH ? await authenticate(db, key) : undefined;
+    if (!auth) {
+      await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
+      throw new HttpError(401, "UNAUTHORIZED", "Clé API invalide ou révoquée : vérifiez la valeur de l'en-tête x-api-key.");
+    }
+    request.publisher = auth.publisher;
+    request.log = request.log.child({ publisher_id: auth.publisher.id });
+    await limiter.consume(`publisher:${auth.publisher.id}`, limits.publisherMax, reply);
+  };
+}
+
+/** The authenticated publisher; only call from routes behind `requireApiKey`. */
+export function currentPublisher(request: FastifyRequest): PublisherRow {
+  if (!request.publisher) throw new HttpError(401, "UNAUTHORIZED", "Authentification requise");
+  return request.publisher;
+}

@@ -1,0 +1,51 @@
+/** `GET /` (text), `GET /health` (process up) and `GET /ready` (database reachable). */
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { isReachable } from "../db/connection.ts";
+import type { RouteContext } from "./app.ts";
+
+const startedAt = new Date();
+
+export async function healthRoutes(app: FastifyInstance, { db }: RouteContext) {
+  app.get("/", { schema: { hide: true } }, async (_request, reply) => {
+    reply.type("text/plain; charset=utf-8");
+    return `API Engagement is running since ${startedAt.toISOString()} — documentation: /docs\n`;
+  });
+
+  app.get(
+    "/health",
+    {
+      schema: {
+        tags: ["Service"],
+        summary: "Le processus répond",
+        response: {
+          200: Type.Object({ ok: Type.Boolean(), status: Type.Literal("up"), startedAt: Type.String({ format: "date-time" }) }),
+        },
+      },
+    },
+    async () => ({ ok: true, status: "up" as const, startedAt: startedAt.toISOString() }),
+  );
+
+  app.get(
+    "/ready",
+    {
+      schema: {
+        tags: ["Service"],
+        summary: "La base de données est joignable",
+        response: {
+          200: Type.Object({ ok: Type.Literal(true), database: Type.Literal("up") }),
+          503: Type.Object({ ok: Type.Literal(false), code: Type.String(), database: Type.Literal("down"), message: Type.String() }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      if (await isReachable(db)) return { ok: true as const, database: "up" as const };
+      return reply.status(503).send({
+        ok: false as const,
+        code: "SERVICE_UNAVAILABLE",
+        database: "down" as const,
+        message: "La base de données ne répond pas",
+      });
+    },
+  );
+}

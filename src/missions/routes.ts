@@ -1,0 +1,169 @@
+/**
+ * Annonceur mission routes: `POST /v2/mission`, `PUT|DELETE /v2/mission/:clientId`,
+ * `GET /v0/mymission`, `GET /v0/mymission/:clientId`.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Static, Type } from "typebox";
+import { currentPublisher } from "../http/auth.ts";
+import type { RouteContext } from "../http/app.ts";
+import { forbidden } from "../http/errors.ts";
+import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
+import { createMission, deleteMission, missionNotFound, updateMission } from "./publish.ts";
+import { findOwnMission, loadRecords } from "./records.ts";
+import { ClientIdParams, CreateMissionBody, UpdateMissionBody } from "./schemas.ts";
+import { toMissionV2, toMyMission } from "./serializers.ts";
+
+const MissionV2Response = Type.Object({ ok: Type.Literal(true), data: Type.Ref("MissionV2") });
+
+const MyMissionListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: "Nombre de résultats (défaut 50, max 10 000)" }),
+  skip: Type.Integer({ minimum: 0, default: 0, description: "Décalage" }),
+});
+
+function requireAnnonceur(request: FastifyRequest) {
+  const publisher = currentPublisher(request);
+  if (!publisher.is_annonceur) {
+    throw forbidden("Votre compte partenaire n'est pas annonceur : il ne peut pas publier de missions. Contactez l'équipe API Engagement.");
+  }
+  return publisher;
+}
+
+export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }: RouteContext) {
+  app.post<{ Body: Static<typeof CreateMissionBody> }>(
+    "/v2/mission",
+    {
+      preHandler: requireApiKey,
+      schema: {
+        tags: ["Missions"],
+        summary: "Créer une mission",
+        description:
+          "Crée une mission. La modération automatique s'applique : une mission qui ne passe pas une règle est tout de même créée (201) avec `statusCode: \"REFUSED\"` et la raison dans `statusComment`. Recréer un `clientId` supprimé restaure la mission.",
+        security: API_KEY_SECURITY,
+        body: CreateMissionBody,
+        response: { 201: MissionV2Response, ...errorResponses(400, 401, 403, 409, 413, 429) },
+      },
+    },
+    async (request, reply) => {
+      const publisher = requireAnnonceur(request);
+      const { record } = await createMission(db, publisher, request.body);
+      return reply.status(201).send({ ok: true, data: toMissionV2(record) });
+    },
+  );
+
+  app.put<{ Params: Static<typeof ClientIdParams>; Body: Static<typeof UpdateMissionBody> }>(
+    "/v2/mission/:clientId",
+    {
+      preHandler: requireApiKey,
+      schema: {
+        tags: ["Missions"],
+        summary: "Modifier une mission",
+        description:
+          "Mise à jour partielle : seuls les champs envoyés changent. `addresses` remplace l'ensemble des adresses. La modération automatique est rejouée sur la mission complète.",
+        security: API_KEY_SECURITY,
+        params: ClientIdParams,
+        body: UpdateMissionBody,
+        response: { 200: MissionV2Response, ...errorResponses(400, 401, 403, 404, 413, 429) },
+      },
+    },
+    async (request) => {
+      const publisher = requireAnnonceur(request);
+      const record = await updateMission(db, publisher, request.params.clientId, request.body);
+      return { ok: true, data: toMissionV2(record) };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof ClientIdParams> }>(
+    "/v2/mission/:clientId",
+    {
+      preHandler: requireApiKey,
+      schema: {
+        tags: ["Missions"],
+        summary: "Supprimer une mission",
+        description: "Suppression douce et idempotente : une mission déjà supprimée répond avec sa date de suppression d'origine.",
+        security: API_KEY_SECURITY,
+        params: ClientIdParams,
+        response: {
+          200: Type.Object({
+            ok: Type.Literal(true),
+            data: Type.Object({ clientId: Type.String(), deletedAt: Type.String({ format: "date-time" }) }),
+          }),
+          ...errorResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const publisher = requireAnnonceur(request);
+      return { ok: true, data: await deleteMission(db, publisher, request.params.clientId) };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof MyMissionListQuery> }>(
+    "/v0/mymission",
+    {
+      ...keepFieldOrder,
+      preHandler: requireApiKey,
+      schema: {
+        tags: ["Mes missions"],
+        summary: "Lister mes missions",
+        description: "Vos missions acceptées et non supprimées, visibles dès leur publication, triées par date de début décroissante.",
+        security: API_KEY_SECURITY,
+        querystring: MyMissionListQuery,
+        response: {
+          200: Type.Object({
+            ok: Type.Literal(true),
+            total: Type.Integer(),
+            limit: Type.Integer(),
+            skip: Type.Integer(),
+            data: Type.Array(Type.Ref("MyMission")),
+          }),
+          ...errorResponses(400, 401, 429),
+        },
+      },
+    },
+    async (request) => {
+      const publisher = currentPublisher(request);
+      const { limit, skip } = request.query;
+      const live = db
+        .selectFrom("mission")
+        .where("publisher_id", "=", publisher.id)
+        .where("deleted_at", "is", null)
+        .where("status_code", "=", "ACCEPTED");
+      const [rows, count] = await Promise.all([
+        live.selectAll().orderBy("start_at", (ob) => ob.desc().nullsFirst()).orderBy("id").limit(limit).offset(skip).execute(),
+        live.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow(),
+      ]);
+      const records = await loadRecords(db, rows);
+      return { ok: true, total: count.total, limit, skip, data: records.map(toMyMission) };
+    },
+  );
+
+  app.get<{ Params: Static<typeof ClientIdParams> }>(
+    "/v0/mymission/:clientId",
+    {
+      ...keepFieldOrder,
+      preHandler: requireApiKey,
+      schema: {
+        tags: ["Mes missions"],
+        summary: "Consulter une de mes missions",
+        description:
+          "Une de vos missions, quel que soit son statut (refusée, supprimée), avec ses statistiques par diffuseur (clics et candidatures).",
+        security: API_KEY_SECURITY,
+        params: ClientIdParams,
+        response: {
+          200: Type.Object({
+            ok: Type.Literal(true),
+            data: Type.Ref("MyMission"),
+          }),
+          ...errorResponses(400, 401, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const publisher = currentPublisher(request);
+      const record = await findOwnMission(db, publisher.id, request.params.clientId);
+      if (!record) throw missionNotFound(request.params.clientId);
+      // Tracking events do not exist yet in this service: every count is genuinely zero.
+      return { ok: true, data: { ...toMyMission(record), stats: { clicks: [], applications: [] } } };
+    },
+  );
+}

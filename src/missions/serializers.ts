@@ -1,0 +1,201 @@
+/**
+ * Mission records → the JSON shapes partners know: v2 (annonceur writes) and the legacy v0 shape of
+ * `/v0/mymission`. Field names, order and types follow today's service.
+ */
+import type { MissionAddressRow } from "../db/schema.ts";
+import type { MissionRecord } from "./records.ts";
+import { plainTextToHtml } from "./rules/text.ts";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const num = (v: string | number | null) => (v === null || v === undefined ? null : Number(v));
+/** The description as the annonceur sent it: its (sanitized) HTML, or its plain text. */
+const publishedDescription = (text: string, html: string) => (html === plainTextToHtml(text) ? text : html);
+const yesNo = (v: boolean | null) => (v === null ? null : v ? "yes" : "no");
+
+export function toAddressJson(a: MissionAddressRow) {
+  const hasLocation = a.location_lat !== null && a.location_lon !== null;
+  return {
+    id: a.id,
+    street: a.street,
+    postalCode: a.postal_code,
+    departmentName: a.department_name,
+    departmentCode: a.department_code,
+    city: a.city,
+    region: a.region,
+    country: a.country,
+    location: hasLocation ? { lat: a.location_lat as number, lon: a.location_lon as number } : null,
+    geoPoint: hasLocation ? { type: "Point" as const, coordinates: [a.location_lon as number, a.location_lat as number] } : null,
+    geolocStatus: a.geoloc_status,
+  };
+}
+
+/** Activity labels sorted and joined, as the legacy `activity` string. */
+export function joinActivities(activities: string[]): string | null {
+  return activities.length ? [...activities].sort((a, b) => a.localeCompare(b, "fr")).join(", ") : null;
+}
+
+function organizationFields(r: MissionRecord) {
+  const o = r.organization;
+  return {
+    organizationClientId: o?.client_id ?? null,
+    organizationName: o?.name ?? null,
+    organizationDescription: o?.description ?? null,
+    organizationUrl: o?.url ?? null,
+    organizationType: o?.type ?? null,
+    organizationLogo: o?.logo ?? null,
+    organizationRNA: o?.rna ?? null,
+    organizationSiren: o?.siren ?? null,
+    organizationSiret: o?.siret ?? null,
+    organizationFullAddress: o?.full_address ?? null,
+    organizationPostCode: o?.postal_code ?? null,
+    organizationCity: o?.city ?? null,
+    organizationStatusJuridique: o?.legal_status ?? null,
+    organizationBeneficiaries: o?.beneficiaries ?? [],
+    organizationActions: o?.actions ?? [],
+    organizationReseaux: o?.parent_organizations ?? [],
+  };
+}
+
+export function toMissionV2(r: MissionRecord) {
+  const m = r.mission;
+  return {
+    id: m.id,
+    clientId: m.client_id,
+    publisherId: m.publisher_id,
+    statusCode: m.status_code,
+    statusComment: m.status_comment,
+    createdAt: m.created_at.toISOString(),
+    updatedAt: m.updated_at.toISOString(),
+    deletedAt: iso(m.deleted_at),
+    title: m.title,
+    description: publishedDescription(m.description, m.description_html),
+    applicationUrl: m.application_url,
+    image: m.image,
+    metadata: m.metadata,
+    postedAt: iso(m.posted_at),
+    domain: m.domain,
+    activities: m.activities,
+    tags: m.tags,
+    tasks: m.tasks,
+    audience: m.audience,
+    requirements: m.requirements,
+    softSkills: m.soft_skills,
+    romeSkills: m.rome_skills,
+    remote: m.remote,
+    schedule: m.schedule,
+    startAt: iso(m.start_at),
+    endAt: iso(m.end_at),
+    priority: m.priority,
+    places: m.places,
+    compensationAmount: num(m.compensation_amount),
+    compensationAmountMax: num(m.compensation_amount_max),
+    compensationUnit: m.compensation_unit,
+    compensationType: m.compensation_type,
+    openToMinors: m.open_to_minors,
+    reducedMobilityAccessible: m.reduced_mobility_accessible,
+    closeToTransport: m.close_to_transport,
+    addresses: r.addresses.map(toAddressJson),
+    type: m.type,
+    ...organizationFields(r),
+  };
+}
+
+/** Legacy flat fields of the first address; absent (not null) when the mission has no address. */
+export function firstAddressFields(r: MissionRecord) {
+  const a = r.addresses[0];
+  if (!a) return {};
+  const { location } = toAddressJson(a);
+  return {
+    address: a.street,
+    city: a.city,
+    country: a.country,
+    departmentCode: a.department_code,
+    departmentName: a.department_name,
+    region: a.region,
+    location,
+    postalCode: a.postal_code,
+  };
+}
+
+/** `moderation_<moderatorId>_*` fields, one group per moderator that has a status for the mission. */
+export function moderationFields(r: MissionRecord): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const m of r.moderations) {
+    out[`moderation_${m.publisherId}_comment`] = m.comment;
+    out[`moderation_${m.publisherId}_status`] = m.status;
+    out[`moderation_${m.publisherId}_date`] = m.updatedAt.toISOString();
+    out[`moderation_${m.publisherId}_title`] = m.title;
+  }
+  return out;
+}
+
+/** Item of `/v0/mymission`: the annonceur's view of its own mission (raw applicationUrl). */
+export function toMyMission(r: MissionRecord) {
+  const m = r.mission;
+  const o = r.organization;
+  return {
+    _id: m.id,
+    id: m.id,
+    clientId: m.client_id,
+    publisherId: m.publisher_id,
+    activity: joinActivities(m.activities),
+    ...firstAddressFields(r),
+    addresses: r.addresses.map(toAddressJson),
+    applicationUrl: m.application_url,
+    audience: m.audience,
+    compensationAmount: num(m.compensation_amount),
+    compensationUnit: m.compensation_unit,
+    compensationType: m.compensation_type,
+    closeToTransport: m.close_to_transport,
+    createdAt: m.created_at.toISOString(),
+    deletedAt: iso(m.deleted_at),
+    description: m.description,
+    descriptionHtml: m.description_html,
+    domain: m.domain,
+    domainLogo: m.image,
+    duration: m.duration,
+    endAt: iso(m.end_at),
+    lastSyncAt: iso(m.last_sync_at),
+    metadata: m.metadata,
+    ...moderationFields(r),
+    openToMinors: yesNo(m.open_to_minors),
+    organizationActions: o?.actions ?? [],
+    organizationBeneficiaries: o?.beneficiaries ?? [],
+    organizationCity: o?.city ?? null,
+    organizationClientId: o?.client_id ?? null,
+    organizationDescription: o?.description ?? null,
+    organizationFullAddress: o?.full_address ?? null,
+    organizationId: null,
+    organizationLogo: o?.logo ?? null,
+    organizationName: o?.name ?? null,
+    organizationPostCode: o?.postal_code ?? null,
+    organizationRNA: o?.rna ?? null,
+    organizationReseaux: o?.parent_organizations ?? [],
+    organizationSiren: o?.siren ?? null,
+    organizationStatusJuridique: o?.legal_status ?? null,
+    organizationType: o?.type ?? null,
+    organizationUrl: o?.url ?? null,
+    places: m.places,
+    postedAt: iso(m.posted_at),
+    priority: m.priority,
+    publisherLogo: r.publisher.logo,
+    publisherName: r.publisher.name,
+    publisherUrl: r.publisher.url,
+    reducedMobilityAccessible: yesNo(m.reduced_mobility_accessible),
+    remote: m.remote,
+    schedule: m.schedule,
+    snu: m.snu,
+    snuPlaces: m.snu_places,
+    softSkills: m.soft_skills,
+    romeSkills: m.rome_skills,
+    requirements: m.requirements,
+    startAt: iso(m.start_at),
+    statusCode: m.status_code,
+    statusComment: m.status_comment,
+    tags: m.tags,
+    tasks: m.tasks,
+    title: m.title,
+    type: m.type,
+    updatedAt: m.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * A real service for black-box tests: the Fastify app listening on a loopback port, backed by the
+ * run's database (see global-setup.ts). Tests talk to it with `fetch`.
+ */
+import { inject } from "vitest";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { type DatabaseHandle, openDatabase } from "../../src/db/connection.ts";
+import { buildApp } from "../../src/http/app.ts";
+import { preloadPlaces } from "../../src/places/communes.ts";
+import { createPublisher, type NewPublisherInput } from "../../src/publishers/publishers.ts";
+import { allowDiffusion } from "../../src/diffusion/repository.ts";
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  database: DatabaseHandle;
+  /** fetch relative to the server, JSON in and out. */
+  request: (path: string, init?: RequestInit & { json?: unknown; apiKey?: string }) => Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  /** A new publisher with a unique name; returns its id and clear API key. */
+  partner: (input?: Partial<NewPublisherInput>) => Promise<{ id: string; name: string; apiKey: string }>;
+  allow: (diffuseurId: string, annonceurId: string) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+let counter = 0;
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const { databaseUrl, dataDir } = inject("database");
+  const base = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
+  const database = await openDatabase({ databaseUrl, dataDir }, { maxConnections: 4 });
+  await preloadPlaces();
+  let config: Config = { ...base, databaseUrl, dataDir, ...overrides };
+  const app = await buildApp({ config, db: database.db, logger: false });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  config = { ...config, publicUrl: overrides.publicUrl ?? url };
+
+  const request: TestServer["request"] = async (path, init = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.apiKey) headers.set("x-api-key", init.apiKey);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set("content-type", "application/json");
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(`${url}${path}`, { ...init, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  return {
+    url,
+    config,
+    database,
+    request,
+    partner: async (input = {}) => {
+      counter += 1;
+      const name = input.name ?? `Partenaire test ${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+      const { publisher, apiKey } = await createPublisher(database.db, { annonceur: true, ...input, name });
+      return { id: publisher.id, name: publisher.name, apiKey };
+    },
+    allow: async (diffuseurId, annonceurId) => {
+      await allowDiffusion(database.db, diffuseurId, annonceurId);
+    },
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
