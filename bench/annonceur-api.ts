@@ -84,7 +84,7 @@ async function measure(name: string, opts: autocannon.Options): Promise<Scenario
     name,
     requests: result.requests.total,
     rps: Math.round(result.requests.average),
-    p50: latency.p50 ?? result.latency.median,
+    p50: latency.p50 ?? result.latency.mean,
     p95: latency.p95 ?? latency.p97_5 ?? result.latency.p99,
     p99: result.latency.p99,
     errors: result.errors,
@@ -142,7 +142,7 @@ async function main() {
           {
             setupRequest: (req) => {
               created += 1;
-              return { ...req, body: JSON.stringify(missionBody(`bench-${created}`, created)) };
+              return { ...req, body: JSON.stringify(missionBody(`bench-${created}`, created)) } as autocannon.Request;
             },
           },
         ],
@@ -158,7 +158,11 @@ async function main() {
           {
             setupRequest: (req) => {
               updated += 1;
-              return { ...req, path: `/v2/mission/seed-${updated % SEED}`, body: JSON.stringify({ places: 1 + (updated % 9), schedule: `créneau ${updated}` }) };
+              return {
+                ...req,
+                path: `/v2/mission/seed-${updated % SEED}`,
+                body: JSON.stringify({ places: 1 + (updated % 9), schedule: `créneau ${updated}` }),
+              } as autocannon.Request;
             },
           },
         ],

@@ -230,6 +230,27 @@ async function printWelcome(url: string, config: Config) {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/** One French line for the failures an operator can fix. */
+function explain(err: NodeJS.ErrnoException & { address?: string; port?: number }): string {
+  switch (err.code) {
+    case "ECONNREFUSED":
+    case "ENOTFOUND":
+    case "ETIMEDOUT":
+      return `base de données injoignable (${err.address ?? ""}${err.port ? `:${err.port}` : ""}) : vérifiez DATABASE_URL et que le serveur PostgreSQL tourne`;
+    case "28P01":
+    case "28000":
+      return "authentification refusée par PostgreSQL : vérifiez l'utilisateur et le mot de passe de DATABASE_URL";
+    case "3D000":
+      return `${err.message} : créez-la ou corrigez DATABASE_URL`;
+    case "EADDRINUSE":
+      return `le port ${err.port ?? ""} est déjà utilisé : arrêtez l'autre service ou choisissez un autre PORT`;
+    case "EACCES":
+      return `accès refusé (${err.message}) : vérifiez PORT (au-dessus de 1024) et les droits sur DATA_DIR`;
+    default:
+      return err.message;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -317,7 +338,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Erreur : ${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`Erreur : ${(err as Error).message}\n`);
+    process.stderr.write(`Erreur : ${explain(err as NodeJS.ErrnoException)}\n`);
     return 1;
   }
 }

@@ -83,7 +83,12 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
   await app.register(swaggerUi, {
     routePrefix: "/docs",
     uiConfig: { docExpansion: "list", deepLinking: true, defaultModelsExpandDepth: 0 },
+    theme: { title: "API Engagement — documentation" },
     staticCSP: true,
+    // The service may be served over plain HTTP (local, demo): do not force https sub-resources.
+    // Swagger UI sets inline styles on its elements (no inline scripts are allowed).
+    transformStaticCSP: (header) =>
+      header.replace(/\s*upgrade-insecure-requests;?/, "").replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline' https:"),
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -55,7 +55,31 @@ export class RedisStore implements CounterStore {
     this.redis.on("error", () => undefined);
   }
 
+  private firstConnection: Promise<void> | undefined;
+
+  private isReady(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  /**
+   * Commands are not queued while Redis is unreachable: the first call waits (at most 1 s) for the
+   * initial connection; later calls fail at once when the connection is down, so requests are not slowed.
+   */
+  private async connected(): Promise<void> {
+    if (this.isReady()) return;
+    this.firstConnection ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      this.redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.firstConnection;
+    if (!this.isReady()) throw new Error(`redis not connected (${this.redis.status})`);
+  }
+
   async hit(key: string, windowMs: number): Promise<Hit> {
+    await this.connected();
     const redisKey = `ratelimit:${key}`;
     const result = await this.redis.multi().incr(redisKey).pexpire(redisKey, windowMs, "NX").pttl(redisKey).exec();
     if (!result) throw new Error("redis transaction aborted");

@@ -50,6 +50,22 @@ describe("engagement (help and errors)", () => {
   });
 });
 
+describe("engagement (environment problems)", () => {
+  it("names an unreachable database", async () => {
+    const res = await runCli(["publisher", "list"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/nothing" });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toMatch(/^Erreur : base de données injoignable .*DATABASE_URL/);
+  });
+
+  it("lists every invalid variable at once", async () => {
+    const res = await runCli(["serve"], { PORT: "abc", LOG_LEVEL: "bavard", PUBLIC_URL: "ftp://x" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("PORT doit être un entier");
+    expect(res.stderr).toContain("LOG_LEVEL");
+    expect(res.stderr).toContain("PUBLIC_URL");
+  });
+});
+
 describe("engagement publisher / diffusion", () => {
   it("creates a publisher whose key works on the running service", async () => {
     const res = await cli("publisher", "create", "--name", "Ville de Test", "--annonceur", "--diffuseur", "--mission-type", "benevolat");
