@@ -2,11 +2,12 @@
  * Embedded PostgreSQL (PGlite) shared between processes.
  *
  * PGlite is single-process: only one process may open a data directory. The process that opens it
- * (the "owner": `serve`, or a CLI command when nothing else runs) also serves it on a Unix socket with
- * `@electric-sql/pglite-socket`, and every connection, its own included, goes through that socket with
- * the ordinary `pg` driver. Other processes (CLI commands while `serve` runs) find the socket in
+ * (the "owner": `serve`, or a CLI command when nothing else runs) also serves it on a Unix socket
+ * (embedded-server.ts), and every connection, its own included, goes through that socket with the
+ * ordinary `pg` driver. Other processes (CLI commands while `serve` runs) find the socket in
  * `DATA_DIR/pglite.json` and connect to it the same way. So the application code always speaks the
- * PostgreSQL wire protocol, and the socket server keeps transactions of different clients apart.
+ * PostgreSQL wire protocol, and the socket server keeps the exchanges and transactions of different
+ * clients apart.
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -17,7 +18,7 @@ import { cube } from "@electric-sql/pglite/contrib/cube";
 import { earthdistance } from "@electric-sql/pglite/contrib/earthdistance";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { EmbeddedServer } from "./embedded-server.ts";
 
 const SOCKET_PORT = 5432;
 const LOCK_FILE = "pglite.json";
@@ -98,8 +99,8 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedEndpoint> {
   const socketDir = inMemory ? fs.mkdtempSync(path.join(os.tmpdir(), "engagement-pg-")) : chooseSocketDir(dataDir);
   const sock = socketPath(socketDir);
   if (fs.existsSync(sock)) fs.rmSync(sock);
-  const server = new PGLiteSocketServer({ db, path: sock, maxConnections: 64 });
-  await server.start();
+  const server = new EmbeddedServer(db);
+  await server.listen(sock);
   fs.chmodSync(sock, 0o600);
 
   const lockFile = inMemory ? undefined : path.join(dataDir, LOCK_FILE);
@@ -115,7 +116,7 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedEndpoint> {
     close: async () => {
       if (closed) return;
       closed = true;
-      await server.stop();
+      await server.close();
       await db.close();
       if (lockFile && fs.existsSync(lockFile)) fs.rmSync(lockFile);
       if (fs.existsSync(sock)) fs.rmSync(sock);
