@@ -55,7 +55,7 @@ export async function diffusionRoutes(app: FastifyInstance, { db, requireApiKey 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     "/v0/diffusion-rule",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Règles de diffusion"],
         summary: "Lister mes règles de diffusion",
@@ -108,7 +108,7 @@ export async function diffusionRoutes(app: FastifyInstance, { db, requireApiKey 
   app.post<{ Body: Static<typeof CreateBody> }>(
     "/v0/diffusion-rule",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Règles de diffusion"],
         summary: "Créer une règle de diffusion",
@@ -160,7 +160,7 @@ export async function diffusionRoutes(app: FastifyInstance, { db, requireApiKey 
   app.delete<{ Params: Static<typeof IdParams> }>(
     "/v0/diffusion-rule/:id",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Règles de diffusion"],
         summary: "Supprimer une règle de diffusion",

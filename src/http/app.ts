@@ -13,7 +13,8 @@ import { MISSION_SHARED_SCHEMAS } from "../missions/schemas.ts";
 import { organizationRoutes } from "../organizations/routes.ts";
 import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
 import { apiKeyGuard } from "./auth.ts";
-import { errorHandler, notFoundHandler } from "./errors.ts";
+import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
+import { createValidatorCompiler } from "./validation.ts";
 import { healthRoutes } from "./health.ts";
 import { registerDocs } from "./openapi.ts";
 import { createLimiter, MemoryStore, RedisStore } from "./rate-limit.ts";
@@ -48,10 +49,12 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
       const id = Array.isArray(given) ? given[0] : given;
       return id && REQUEST_ID.test(id) ? id : randomUUID();
     },
-    ajv: {
-      customOptions: { coerceTypes: "array", removeAdditional: true, useDefaults: true, allErrors: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Errors raised by the router itself (malformed URL, oversized path parameter) use the same envelope.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      return notFoundOrBadRequest(error, reply);
     },
-    routerOptions: { ignoreTrailingSlash: true },
   };
   const app = Fastify(options);
 
@@ -67,6 +70,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     maxAge: 86_400,
   });
 
+  app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await registerDocs(app, config);

@@ -164,3 +164,11 @@ export function errorHandler(error: FastifyError & { validation?: AjvIssue[]; va
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return send(reply, 404, "NOT_FOUND", `Route introuvable : ${request.method} ${request.url.split("?")[0]}`);
 }
+
+/** Errors of the router (bad URL encoding, path parameter too long) in the error envelope. */
+export function notFoundOrBadRequest(error: FastifyError, reply: FastifyReply) {
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    return send(reply, 414, "INVALID_PARAMS", "Un paramètre du chemin est trop long");
+  }
+  return send(reply, 400, "INVALID_PARAMS", "L'URL de la requête est mal formée");
+}

@@ -32,7 +32,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
   app.post<{ Body: Static<typeof CreateMissionBody> }>(
     "/v2/mission",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Missions"],
         summary: "Créer une mission",
@@ -53,7 +53,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
   app.put<{ Params: Static<typeof ClientIdParams>; Body: Static<typeof UpdateMissionBody> }>(
     "/v2/mission/:clientId",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Missions"],
         summary: "Modifier une mission",
@@ -75,7 +75,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
   app.delete<{ Params: Static<typeof ClientIdParams> }>(
     "/v2/mission/:clientId",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Missions"],
         summary: "Supprimer une mission",
@@ -101,7 +101,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
     "/v0/mymission",
     {
       ...keepFieldOrder,
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Mes missions"],
         summary: "Lister mes missions",
@@ -141,7 +141,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
     "/v0/mymission/:clientId",
     {
       ...keepFieldOrder,
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Mes missions"],
         summary: "Consulter une de mes missions",

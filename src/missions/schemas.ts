@@ -29,7 +29,12 @@ export const MISSION_TYPE_VALUES = [
 export const AddressInputSchema = Type.Object(
   {
     street: Type.Optional(NStr("Numéro et nom de rue")),
-    postalCode: Type.Optional(NStr("Code postal, en texte (les zéros initiaux sont conservés : \"01000\")")),
+    postalCode: Type.Optional(
+      Type.Unsafe<string | number | null>({
+        type: ["string", "integer", "null"],
+        description: "Code postal, de préférence en texte (\"01000\") ; un nombre est complété à 5 chiffres",
+      }),
+    ),
     city: Type.Optional(NStr("Commune")),
     departmentCode: Type.Optional(NStr("Code du département (75, 2A, 971…) ; déduit du code postal s'il manque")),
     departmentName: Type.Optional(NStr("Nom du département ; remplacé par le nom officiel pour la France")),

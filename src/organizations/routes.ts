@@ -58,7 +58,7 @@ export async function organizationRoutes(app: FastifyInstance, { db, requireApiK
   app.get<{ Params: Static<typeof Params> }>(
     "/v0/myorganization/:organizationClientId",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Organisations"],
         summary: "Consulter la diffusion d'une de mes organisations",
@@ -87,7 +87,7 @@ export async function organizationRoutes(app: FastifyInstance, { db, requireApiK
   app.put<{ Params: Static<typeof Params>; Body: Static<typeof PutBody> }>(
     "/v0/myorganization/:organizationClientId",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Organisations"],
         summary: "Choisir les diffuseurs d'une de mes organisations",

@@ -32,7 +32,7 @@ export async function publisherRoutes(app: FastifyInstance, { db, requireApiKey 
   app.get(
     "/v0/publisher",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Partenaires"],
         summary: "Lister mes diffuseurs",
@@ -53,7 +53,7 @@ export async function publisherRoutes(app: FastifyInstance, { db, requireApiKey 
   app.get<{ Params: Static<typeof IdParams> }>(
     "/v0/publisher/:id",
     {
-      preHandler: requireApiKey,
+      onRequest: requireApiKey,
       schema: {
         tags: ["Partenaires"],
         summary: "Consulter un de mes diffuseurs",

@@ -100,6 +100,16 @@ describe("POST /v2/mission", () => {
     });
   });
 
+  it("accepts a numeric postal code and restores its leading zero", async () => {
+    const res = await server.request("/v2/mission", {
+      method: "POST",
+      apiKey: a.apiKey,
+      json: body("zip-number", { addresses: [{ postalCode: 1000, city: "Bourg-en-Bresse", country: "FR" }] }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data.addresses[0]).toMatchObject({ postalCode: "01000", departmentCode: "01", country: "FR" });
+  });
+
   it("stores sanitized HTML and derives the plain text", async () => {
     const res = await server.request("/v2/mission", {
       method: "POST",
@@ -156,6 +166,9 @@ describe("POST /v2/mission", () => {
 
   it.each([
     [{ title: undefined }, "title"],
+    [{ title: 42 }, "title"],
+    [{ places: "3" }, "places"],
+    [{ tags: "a,b" }, "tags"],
     [{ clientId: "" }, "clientId"],
     [{ places: "trois" }, "places"],
     [{ openToMinors: "peut-être" }, "openToMinors"],
