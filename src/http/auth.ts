@@ -18,23 +18,29 @@ declare module "fastify" {
 
 const MAX_KEY_LENGTH = 200;
 
-function readKey(request: FastifyRequest): string | undefined {
+/** Keys sent in `x-api-key` then `apikey` (today's service tries both headers). */
+function readKeys(request: FastifyRequest): string[] {
+  const keys: string[] = [];
   for (const name of ["x-api-key", "apikey"]) {
     const value = request.headers[name];
-    const key = Array.isArray(value) ? value[0] : value;
-    if (key && key.trim()) return key.trim();
+    const key = (Array.isArray(value) ? value[0] : value)?.trim();
+    if (key && !keys.includes(key)) keys.push(key);
   }
-  return undefined;
+  return keys;
 }
 
 export function apiKeyGuard(db: Db, limiter: Limiter, limits: { publisherMax: number; ipMax: number }) {
   return async function requireApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const key = readKey(request);
-    if (!key) {
+    const keys = readKeys(request);
+    if (keys.length === 0) {
       await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
       throw new HttpError(401, "UNAUTHORIZED", "Clé API manquante : envoyez votre clé dans l'en-tête x-api-key.");
     }
-    const auth = key.length <= MAX_KEY_LENGTH ? await authenticate(db, key) : undefined;
+    let auth: Awaited<ReturnType<typeof authenticate>>;
+    for (const key of keys) {
+      auth = key.length <= MAX_KEY_LENGTH ? await authenticate(db, key) : undefined;
+      if (auth) break;
+    }
     if (!auth) {
       await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
       throw new HttpError(401, "UNAUTHORIZED", "Clé API invalide ou révoquée : vérifiez la valeur de l'en-tête x-api-key.");

@@ -125,6 +125,14 @@ describe("API-key authentication", () => {
     expect(mine.body.data.publisherId).toBe(annonceur.id);
   });
 
+  it("tries both headers, as today: a wrong x-api-key with a valid apikey authenticates", async () => {
+    const annonceur = await server.partner({ annonceur: true });
+    const res = await server.request("/v0/mymission", { headers: { "x-api-key": "ae_wrong", apikey: annonceur.apiKey } });
+    expect(res.status).toBe(200);
+    const both = await server.request("/v0/mymission", { headers: { "x-api-key": "ae_wrong", apikey: "ae_also-wrong" } });
+    expect(both.status).toBe(401);
+  });
+
   it("refuses a revoked key on every route while the new key works", async () => {
     const db = server.database.db;
     const p = await server.partner({ annonceur: true });
