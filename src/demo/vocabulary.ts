@@ -3,31 +3,11 @@
  * organisation names. Every name is fictional. Placeholders: `{city}` (the name), `{à}` ("à Lyon",
  * "au Havre") and `{de}` ("de Lyon", "d'Angers"); see `french.ts`.
  */
+import { DOMAIN_SLUGS, type DomainSlug } from "../taxonomy/domains.ts";
 
-export const DEMO_DOMAINS = [
-  "animaux",
-  "autre",
-  "batiment-industrie-logistique",
-  "benevolat-competences",
-  "communication",
-  "culture-loisirs",
-  "education",
-  "emploi",
-  "environnement",
-  "gestion-finance-droit",
-  "humanitaire",
-  "memoire-et-citoyennete",
-  "numerique",
-  "prevention-protection",
-  "recherche",
-  "sante",
-  "service-public-defense-securite",
-  "sport",
-  "solidarite-insertion",
-  "vivre-ensemble",
-] as const;
-
-export type DemoDomain = (typeof DEMO_DOMAINS)[number];
+/** Every domain gets missions in the demo. */
+export const DEMO_DOMAINS = DOMAIN_SLUGS;
+export type DemoDomain = DomainSlug;
 
 export interface DomainVocabulary {
   /** Noun phrases opening a title ("Aide aux devoirs"). At least two words each. */

@@ -49,9 +49,9 @@ export async function diffuseursOf(db: Db, annonceurId: string): Promise<Diffuse
   }));
 }
 
-/** Lets the diffuseur show the annonceur's missions (idempotent). Returns the root rule. */
-export async function allowDiffusion(db: Db, diffuseurId: string, annonceurId: string, createdBy = "admin"): Promise<DiffusionRuleRow> {
-  const existing = await db
+/** The live root rule "diffuseur may show annonceur", if any. */
+function findRoot(db: Db, diffuseurId: string, annonceurId: string) {
+  return db
     .selectFrom("diffusion_rule")
     .selectAll()
     .where("publisher_id", "=", diffuseurId)
@@ -60,6 +60,11 @@ export async function allowDiffusion(db: Db, diffuseurId: string, annonceurId: s
     .where("value", "=", annonceurId)
     .where("deleted_at", "is", null)
     .executeTakeFirst();
+}
+
+/** Lets the diffuseur show the annonceur's missions (idempotent). Returns the root rule. */
+export async function allowDiffusion(db: Db, diffuseurId: string, annonceurId: string, createdBy = "admin"): Promise<DiffusionRuleRow> {
+  const existing = await findRoot(db, diffuseurId, annonceurId);
   if (existing) return existing;
   return db
     .insertInto("diffusion_rule")
@@ -80,15 +85,7 @@ export async function allowDiffusion(db: Db, diffuseurId: string, annonceurId: s
 /** Withdraws the right (root and its children, soft-deleted). Returns false if there was none. */
 export async function revokeDiffusion(db: Db, diffuseurId: string, annonceurId: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const root = await trx
-      .selectFrom("diffusion_rule")
-      .select("id")
-      .where("publisher_id", "=", diffuseurId)
-      .where("combined_with_id", "is", null)
-      .where("field", "=", ROOT_FIELD)
-      .where("value", "=", annonceurId)
-      .where("deleted_at", "is", null)
-      .executeTakeFirst();
+    const root = await findRoot(trx, diffuseurId, annonceurId);
     if (!root) return false;
     const now = new Date();
     await trx

@@ -110,6 +110,17 @@ async function reload(db: Db, publisherId: string, clientId: string): Promise<Mi
   return record;
 }
 
+/** The annonceur's mission row (deleted or not), locked until the end of the transaction. */
+function lockOwnMission(db: Db, publisherId: string, clientId: string) {
+  return db
+    .selectFrom("mission")
+    .selectAll()
+    .where("publisher_id", "=", publisherId)
+    .where("client_id", "=", clientId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 /**
  * Creates a mission. A live clientId is a 409; a deleted one is restored (same internal id, so its
  * history and statistics continue) with the body's content.
@@ -126,13 +137,7 @@ export async function createMission(
   const addresses = addressDrafts(input.addresses ?? []);
 
   return db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom("mission")
-      .selectAll()
-      .where("publisher_id", "=", publisher.id)
-      .where("client_id", "=", clientId)
-      .forUpdate()
-      .executeTakeFirst();
+    const existing = await lockOwnMission(trx, publisher.id, clientId);
     if (existing && existing.deleted_at === null) {
       throw conflict(`Une mission avec le clientId « ${clientId} » existe déjà pour ce partenaire : modifiez-la avec PUT /v2/mission/${encodeURIComponent(clientId)}`);
     }
@@ -184,15 +189,8 @@ export async function updateMission(
   const addresses = input.addresses === undefined ? undefined : addressDrafts(input.addresses ?? []);
 
   return db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom("mission")
-      .selectAll()
-      .where("publisher_id", "=", publisher.id)
-      .where("client_id", "=", clientId)
-      .where("deleted_at", "is", null)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!existing) throw missionNotFound(clientId);
+    const existing = await lockOwnMission(trx, publisher.id, clientId);
+    if (!existing || existing.deleted_at !== null) throw missionNotFound(clientId);
 
     const org = organization
       ? await upsertOrganization(trx, publisher.id, organization.clientId, organization.patch)
@@ -237,13 +235,7 @@ export async function updateMission(
 /** Soft delete, idempotent: deleting again answers the original deletion date. */
 export async function deleteMission(db: Db, publisher: PublisherRow, clientId: string, source: WriteSource = "api") {
   return db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom("mission")
-      .select(["id", "deleted_at"])
-      .where("publisher_id", "=", publisher.id)
-      .where("client_id", "=", clientId)
-      .forUpdate()
-      .executeTakeFirst();
+    const existing = await lockOwnMission(trx, publisher.id, clientId);
     if (!existing) throw missionNotFound(clientId);
     if (existing.deleted_at) return { clientId, deletedAt: existing.deleted_at.toISOString() };
     const now = new Date();

@@ -2,29 +2,9 @@ import { describe, expect, it } from "vitest";
 import { DEMO_REFERENCE_DATE, generateDemoData, type MissionBody } from "../../src/demo/generate.ts";
 import { mulberry32 } from "../../src/demo/random.ts";
 import { normalizeAddress } from "../../src/places/address.ts";
+import { DOMAIN_SLUGS } from "../../src/taxonomy/domains.ts";
 
-const DOMAINS = [
-  "animaux",
-  "autre",
-  "batiment-industrie-logistique",
-  "benevolat-competences",
-  "communication",
-  "culture-loisirs",
-  "education",
-  "emploi",
-  "environnement",
-  "gestion-finance-droit",
-  "humanitaire",
-  "memoire-et-citoyennete",
-  "numerique",
-  "prevention-protection",
-  "recherche",
-  "sante",
-  "service-public-defense-securite",
-  "sport",
-  "solidarite-insertion",
-  "vivre-ensemble",
-];
+const DOMAINS: readonly string[] = DOMAIN_SLUGS;
 
 /** [minLat, maxLat, minLon, maxLon] of metropolitan France (with Corsica) and the overseas territories. */
 const FRENCH_BOXES: ReadonlyArray<readonly [number, number, number, number]> = [
