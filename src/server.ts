@@ -37,6 +37,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   const stop = () =>
     (stopping ??= (async () => {
       await app.close();
+      await app.inFlight.drained(10_000);
       await db.close();
     })());
   return { app, database: db, url, stop };

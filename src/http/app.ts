@@ -35,6 +35,35 @@ export interface RouteContext {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Requests whose handler has not produced its response yet (see `trackInFlight`). */
+    inFlight: { count: () => number; drained: (timeoutMs: number) => Promise<void> };
+  }
+}
+
+/**
+ * Counts requests from arrival until their handler hands over a payload (onSend runs even when the
+ * client has gone away), so that a stop can wait for them before closing the database.
+ */
+function trackInFlight(app: FastifyInstance) {
+  let count = 0;
+  app.addHook("onRequest", async () => {
+    count += 1;
+  });
+  app.addHook("onSend", async (_request, _reply, payload) => {
+    count -= 1;
+    return payload;
+  });
+  app.decorate("inFlight", {
+    count: () => count,
+    drained: async (timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  });
+}
+
 export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
   const options: FastifyServerOptions = {
     logger: logger ?? {
@@ -61,6 +90,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  trackInFlight(app);
 
   await app.register(cors, {
     origin: "*",
