@@ -46,5 +46,10 @@ Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas 
   de répondre \`409\`. Un \`clientId\` vivant donne toujours \`409\`.
 - **Description HTML assainie** : balises et attributs dangereux (scripts, styles, gestionnaires d'événements) sont retirés.
 - **Règles de diffusion prises en compte immédiatement** (aujourd'hui : jusqu'à 6 heures).
-- **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`.
+- **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`. Les types JSON sont
+  vérifiés strictement (\`"places": "3"\` est refusé) ; seul \`postalCode\` accepte aussi un nombre.
+- **Valeurs hors liste** (\`remote\`, \`compensationUnit\`, \`compensationType\`, \`places\` ≤ 0) : la mission est
+  enregistrée \`REFUSED\` avec le message de la règle de modération correspondante (aujourd'hui : \`400\` pour
+  certaines), comme pour un flux XML.
+- **Publier exige le rôle annonceur** : un partenaire qui n'est pas annonceur reçoit \`403\` sur \`/v2/mission\`.
 `;
