@@ -29,6 +29,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   const app = await buildApp({ config, db: db.db });
   // Address normalisation needs the French reference data: load it before the first request.
   await preloadPlaces();
+  await app.catalog.ready();
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

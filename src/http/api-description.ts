@@ -35,6 +35,34 @@ Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas 
 2. \`PUT /v2/mission/{clientId}\` modifie seulement les champs envoyés (\`addresses\` remplace toutes les adresses).
 3. \`DELETE /v2/mission/{clientId}\` retire la mission (suppression douce, idempotente).
 
+## Diffuser des missions (diffuseurs)
+\`GET /v0/mission\` (liste), \`GET /v0/mission/search\` (avec facettes) et \`GET /v0/mission/{id}\` renvoient les
+missions que vous pouvez diffuser, au format historique (aussi servies sous \`/v2/mission\` en GET). Chaque mission
+porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-le tel quel comme lien de candidature.
+
+- **Toujours à jour** : une mission publiée, modifiée ou retirée par un annonceur, et tout changement de règle de
+  diffusion, sont pris en compte dès la requête suivante (aujourd'hui : jusqu'à 6 heures).
+- **Vrai rayon** : \`lat\`, \`lon\` et \`distance\` (\`25km\`, \`800m\`, défaut 50 km) sélectionnent les missions dont
+  une adresse est dans le cercle (aujourd'hui : un carré). \`_distance\` (sur \`/search\`) est la distance en km
+  jusqu'à l'adresse la plus proche. Les missions \`remote=local\` restent incluses, sauf si \`remote\` les exclut.
+- **Recherche plein texte** : \`keywords\` cherche dans le titre, la description, le nom de l'organisation et la
+  commune, sans tenir compte des accents ni de la casse, avec les variantes d'un même mot (« bénévoles » trouve
+  « bénévole ») ; tous les mots doivent être présents. \`sort=relevance\` classe par pertinence.
+- **Tris** : \`sort=startAt\` (défaut, date de début décroissante), \`distance\`, \`createdAt\`, \`updatedAt\`, \`relevance\`.
+- **Facettes exactes** : sur \`/search\`, \`facets\` compte l'ensemble des résultats (aujourd'hui : la seule page
+  renvoyée) : \`departmentName\`, \`activities\`, \`domains\`, \`publishers\`, \`remote\`, \`type\`. \`total\` est exact.
+- **ETag** : chaque réponse porte un \`ETag\` ; renvoyez-le dans \`If-None-Match\` pour recevoir \`304\` si rien n'a changé.
+
+### Recette : tenir une copie du catalogue à jour
+1. Première fois : parcourez \`GET /v0/mission?limit=10000&skip=0\`, puis \`skip=10000\`… jusqu'à une page incomplète.
+   Notez l'heure \`T\` du début du parcours.
+2. Ensuite, à intervalle régulier : \`GET /v0/mission?updatedSince=T&includeDeleted=true&limit=10000\` (et \`skip\` pour
+   les pages suivantes). La liste contient les missions modifiées depuis \`T\` (à créer ou remplacer chez vous), puis
+   les suppressions \`{"_id", "id", "deleted": true, "deletedAt"}\` : missions retirées, refusées, ou devenues non
+   diffusables pour vous (règle de diffusion, exclusion d'une organisation) depuis \`T\` (à supprimer chez vous).
+3. Prenez pour prochain \`T\` l'heure du début de cet appel, moins une minute de marge (rejouer une modification est
+   sans effet).
+
 ## Écarts volontaires avec l'API actuelle
 - **401 en JSON** (l'API actuelle répond un texte \`Unauthorized\`) ; **404 JSON** pour une route inconnue.
 - **Coordonnées acceptées** : une adresse peut porter \`location: {lat, lon}\`. Sans coordonnées, la commune et le
@@ -46,6 +74,8 @@ Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas 
   de répondre \`409\`. Un \`clientId\` vivant donne toujours \`409\`.
 - **Description HTML assainie** : balises et attributs dangereux (scripts, styles, gestionnaires d'événements) sont retirés.
 - **Règles de diffusion prises en compte immédiatement** (aujourd'hui : jusqu'à 6 heures).
+- **Recherche des diffuseurs** : vrai rayon, plein texte sur la description aussi, facettes sur tous les résultats,
+  tris, synchronisation incrémentale et ETag (voir plus haut). \`size\` est lu dès que \`limit\` est absent.
 - **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`. Les types JSON sont
   vérifiés strictement (\`"places": "3"\` est refusé) ; seul \`postalCode\` accepte aussi un nombre.
 - **Valeurs hors liste** (\`remote\`, \`compensationUnit\`, \`compensationType\`, \`places\` ≤ 0) : la mission est

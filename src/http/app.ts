@@ -12,6 +12,9 @@ import { missionRoutes } from "../missions/routes.ts";
 import { MISSION_SHARED_SCHEMAS } from "../missions/schemas.ts";
 import { organizationRoutes } from "../organizations/routes.ts";
 import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
+import { CatalogIndex } from "../search/catalog-index.ts";
+import { searchRoutes } from "../search/routes.ts";
+import { SEARCH_SHARED_SCHEMAS } from "../search/schemas.ts";
 import { apiKeyGuard } from "./auth.ts";
 import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
 import { createValidatorCompiler } from "./validation.ts";
@@ -30,6 +33,8 @@ export interface AppDeps {
 export interface RouteContext {
   db: Db;
   config: Config;
+  /** The live catalogue for diffuseur searches. */
+  catalog: CatalogIndex;
   requireApiKey: (request: FastifyRequest, reply: import("fastify").FastifyReply) => Promise<void>;
 }
 
@@ -39,6 +44,7 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Requests whose handler has not produced its response yet (see `trackInFlight`). */
     inFlight: { count: () => number; drained: (timeoutMs: number) => Promise<void> };
+    catalog: CatalogIndex;
   }
 }
 
@@ -104,7 +110,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await registerDocs(app, config);
-  for (const schema of [...MISSION_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
+  for (const schema of [...MISSION_SHARED_SCHEMAS, ...SEARCH_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
 
   const limiter = createLimiter({
     store: config.redisUrl ? new RedisStore(config.redisUrl) : new MemoryStore(),
@@ -114,11 +120,14 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   });
   app.addHook("onClose", async () => limiter.close());
 
-  const ctx: RouteContext = { db, config, requireApiKey: apiKeyGuard(db, limiter, config.rateLimit) };
+  const catalog = new CatalogIndex(db, app.log);
+  app.decorate("catalog", catalog);
+  const ctx: RouteContext = { db, config, catalog, requireApiKey: apiKeyGuard(db, (key) => catalog.authenticate(key), limiter, config.rateLimit) };
   await app.register(healthRoutes, ctx);
   await app.register(missionRoutes, ctx);
   await app.register(publisherRoutes, ctx);
   await app.register(diffusionRoutes, ctx);
   await app.register(organizationRoutes, ctx);
+  await app.register(searchRoutes, ctx);
   return app;
 }

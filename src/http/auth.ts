@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "../db/connection.ts";
 import type { PublisherRow } from "../db/schema.ts";
-import { authenticate } from "../publishers/api-keys.ts";
+import { type Authenticated, recordKeyUse } from "../publishers/api-keys.ts";
 import { HttpError } from "./errors.ts";
 import type { Limiter } from "./rate-limit.ts";
 
@@ -29,22 +29,26 @@ function readKeys(request: FastifyRequest): string[] {
   return keys;
 }
 
-export function apiKeyGuard(db: Db, limiter: Limiter, limits: { publisherMax: number; ipMax: number }) {
+/** Resolves a key to its publisher (cached, kept coherent with the database's change feed). */
+export type KeyResolver = (key: string) => Promise<Authenticated | undefined>;
+
+export function apiKeyGuard(db: Db, resolve: KeyResolver, limiter: Limiter, limits: { publisherMax: number; ipMax: number }) {
   return async function requireApiKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const keys = readKeys(request);
     if (keys.length === 0) {
       await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
       throw new HttpError(401, "UNAUTHORIZED", "Clé API manquante : envoyez votre clé dans l'en-tête x-api-key.");
     }
-    let auth: Awaited<ReturnType<typeof authenticate>>;
+    let auth: Authenticated | undefined;
     for (const key of keys) {
-      auth = key.length <= MAX_KEY_LENGTH ? await authenticate(db, key) : undefined;
+      auth = key.length <= MAX_KEY_LENGTH ? await resolve(key) : undefined;
       if (auth) break;
     }
     if (!auth) {
       await limiter.consume(`ip:${request.ip}`, limits.ipMax, reply);
       throw new HttpError(401, "UNAUTHORIZED", "Clé API invalide ou révoquée : vérifiez la valeur de l'en-tête x-api-key.");
     }
+    recordKeyUse(db, auth);
     request.publisher = auth.publisher;
     request.log = request.log.child({ publisher_id: auth.publisher.id });
     await limiter.consume(`publisher:${auth.publisher.id}`, limits.publisherMax, reply);

@@ -28,6 +28,8 @@ export function createValidatorCompiler(sharedSchemas: () => Record<string, unkn
       }
       registered = true;
     }
+    // Documented here, parsed and validated by the route itself (legacy syntaxes Ajv cannot express).
+    if ((schema as Record<string, unknown>)["x-documentation-only"]) return () => true;
     const ajv = httpPart === "body" ? forBody : forText;
     return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<FastifySchema>>;
   };

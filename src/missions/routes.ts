@@ -3,13 +3,15 @@
  * `GET /v0/mymission`, `GET /v0/mymission/:clientId`.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { SelectQueryBuilder } from "kysely";
 import { type Static, Type } from "typebox";
+import type { Database } from "../db/schema.ts";
 import { currentPublisher } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { forbidden } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
 import { createMission, deleteMission, missionNotFound, updateMission } from "./publish.ts";
-import { findOwnMission, loadRecords } from "./records.ts";
+import { findOwnMission, selectRecords } from "./records.ts";
 import { ClientIdParams, CreateMissionBody, UpdateMissionBody } from "./schemas.ts";
 import { toMissionV2, toMyMission } from "./serializers.ts";
 
@@ -19,6 +21,11 @@ const MyMissionListQuery = Type.Object({
   limit: Type.Integer({ minimum: 0, maximum: 10_000, default: 50, description: "Nombre de résultats (défaut 50, max 10 000)" }),
   skip: Type.Integer({ minimum: 0, default: 0, description: "Décalage" }),
 });
+
+/** The annonceur's live (ACCEPTED, not deleted) missions. */
+function liveOf<Q extends SelectQueryBuilder<Database, "mission", object>>(query: Q, publisherId: string): Q {
+  return query.where("publisher_id", "=", publisherId).where("deleted_at", "is", null).where("status_code", "=", "ACCEPTED") as Q;
+}
 
 function requireAnnonceur(request: FastifyRequest) {
   const publisher = currentPublisher(request);
@@ -123,16 +130,18 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
     async (request) => {
       const publisher = currentPublisher(request);
       const { limit, skip } = request.query;
-      const live = db
-        .selectFrom("mission")
-        .where("publisher_id", "=", publisher.id)
-        .where("deleted_at", "is", null)
-        .where("status_code", "=", "ACCEPTED");
-      const [rows, count] = await Promise.all([
-        live.selectAll().orderBy("start_at", (ob) => ob.desc().nullsFirst()).orderBy("id").limit(limit).offset(skip).execute(),
-        live.select((eb) => eb.fn.countAll<number>().as("total")).executeTakeFirstOrThrow(),
+      const [records, count] = await Promise.all([
+        selectRecords(db, (q) =>
+          liveOf(q, publisher.id)
+            .orderBy("start_at", (ob) => ob.desc().nullsFirst())
+            .orderBy("mission.id")
+            .limit(limit)
+            .offset(skip),
+        ),
+        liveOf(db.selectFrom("mission"), publisher.id)
+          .select((eb) => eb.fn.countAll<number>().as("total"))
+          .executeTakeFirstOrThrow(),
       ]);
-      const records = await loadRecords(db, rows);
       return { ok: true, total: count.total, limit, skip, data: records.map(toMyMission) };
     },
   );

@@ -199,3 +199,103 @@ export function toMyMission(r: MissionRecord) {
     updatedAt: m.updated_at.toISOString(),
   };
 }
+
+export interface LegacyOptions {
+  /** Base of tracked links (PUBLIC_URL). */
+  publicUrl: string;
+  /** The calling diffuseur: `applicationUrl` is the tracked redirect through it. */
+  diffuseurId: string;
+  /** A moderator's title for this mission. */
+  titleOverride?: string;
+}
+
+/**
+ * Item of `/v0/mission` (`MissionLegacy`): the diffuseur's view, field names and order as today's
+ * service, with the tracked `applicationUrl` and the flattened first address.
+ */
+export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
+  const m = r.mission;
+  const o = r.organization;
+  return {
+    _id: m.id,
+    clientId: m.client_id,
+    addresses: r.addresses.map(toAddressJson),
+    audience: m.audience,
+    compensationAmount: num(m.compensation_amount),
+    compensationUnit: m.compensation_unit,
+    compensationType: m.compensation_type,
+    closeToTransport: m.close_to_transport,
+    createdAt: m.created_at.toISOString(),
+    deletedAt: iso(m.deleted_at),
+    description: m.description,
+    descriptionHtml: m.description_html,
+    domain: m.domain,
+    domainLogo: m.image,
+    duration: m.duration,
+    endAt: iso(m.end_at),
+    lastSyncAt: iso(m.last_sync_at),
+    metadata: m.metadata,
+    openToMinors: yesNo(m.open_to_minors),
+    organizationActions: o?.actions ?? [],
+    organizationBeneficiaries: o?.beneficiaries ?? [],
+    organizationCity: o?.city ?? null,
+    organizationClientId: o?.client_id ?? null,
+    organizationDescription: o?.description ?? null,
+    organizationFullAddress: o?.full_address ?? null,
+    organizationId: null,
+    organizationLogo: o?.logo ?? null,
+    organizationName: o?.name ?? null,
+    organizationPostCode: o?.postal_code ?? null,
+    organizationRNA: o?.rna ?? null,
+    organizationReseaux: o?.parent_organizations ?? [],
+    organizationSiren: o?.siren ?? null,
+    organizationStatusJuridique: o?.legal_status ?? null,
+    organizationType: o?.type ?? null,
+    organizationUrl: o?.url ?? null,
+    postedAt: iso(m.posted_at),
+    priority: m.priority,
+    publisherId: m.publisher_id,
+    publisherName: r.publisher.name,
+    publisherUrl: r.publisher.url,
+    publisherLogo: r.publisher.logo,
+    reducedMobilityAccessible: yesNo(m.reduced_mobility_accessible),
+    remote: m.remote,
+    requirements: m.requirements,
+    romeSkills: m.rome_skills,
+    schedule: m.schedule,
+    snu: m.snu,
+    snuPlaces: m.snu_places,
+    soft_skills: m.soft_skills,
+    softSkills: m.soft_skills,
+    startAt: iso(m.start_at),
+    statusCode: m.status_code,
+    statusComment: m.status_comment,
+    tags: m.tags,
+    tasks: m.tasks,
+    title: options.titleOverride ?? m.title,
+    type: m.type,
+    places: m.places,
+    updatedAt: m.updated_at.toISOString(),
+    activity: joinActivities(m.activities),
+    applicationUrl: `${options.publicUrl}/r/${encodeURIComponent(m.id)}/${encodeURIComponent(options.diffuseurId)}`,
+    id: m.id,
+    ...legacyFirstAddress(r),
+    deleted: m.deleted_at !== null,
+    statusCommentHistoric: [] as never[],
+  };
+}
+
+/** The first address flattened in today's v0 order (absent when the mission has no address). */
+function legacyFirstAddress(r: MissionRecord) {
+  const a = r.addresses[0];
+  if (!a) return {};
+  return {
+    address: a.street,
+    city: a.city,
+    postalCode: a.postal_code,
+    departmentCode: a.department_code,
+    departmentName: a.department_name,
+    country: a.country,
+    location: toAddressJson(a).location,
+  };
+}

@@ -66,6 +66,8 @@ export async function listApiKeys(db: Db, publisherId: string): Promise<ApiKeyIn
 export interface Authenticated {
   publisher: PublisherRow;
   keyId: string;
+  /** When this key's use was last recorded. */
+  lastUsedAt: Date | null;
 }
 
 /** The live publisher owning this active key, or undefined. */
@@ -81,9 +83,12 @@ export async function authenticate(db: Db, key: string): Promise<Authenticated |
     .executeTakeFirst();
   if (!row) return undefined;
   const { key_id, key_last_used_at, ...publisher } = row;
-  // "Last use" is recorded at most once a minute per key, off the request's critical path.
-  if (!key_last_used_at || Date.now() - key_last_used_at.getTime() > 60_000) {
-    db.updateTable("api_key").set({ last_used_at: new Date() }).where("id", "=", key_id).execute().catch(() => undefined);
-  }
-  return { publisher, keyId: key_id };
+  return { publisher, keyId: key_id, lastUsedAt: key_last_used_at };
+}
+
+/** Records a use of the key at most once a minute, off the request's critical path. */
+export function recordKeyUse(db: Db, auth: Authenticated): void {
+  if (auth.lastUsedAt && Date.now() - auth.lastUsedAt.getTime() < 60_000) return;
+  auth.lastUsedAt = new Date();
+  db.updateTable("api_key").set({ last_used_at: auth.lastUsedAt }).where("id", "=", auth.keyId).execute().catch(() => undefined);
 }

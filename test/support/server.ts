@@ -26,7 +26,7 @@ let counter = 0;
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const { databaseUrl, dataDir } = inject("database");
-  const base = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
+  const base = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", PUBLIC_URL: "https://api-engagement.test" });
   const database = await openDatabase({ databaseUrl, dataDir }, { maxConnections: 4 });
   await preloadPlaces();
   let config: Config = { ...base, databaseUrl, dataDir, ...overrides };
@@ -35,7 +35,6 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  config = { ...config, publicUrl: overrides.publicUrl ?? url };
 
   const request: TestServer["request"] = async (path, init = {}) => {
     const headers = new Headers(init.headers);

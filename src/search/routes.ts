@@ -1,0 +1,298 @@
+/**
+ * Diffuseur read API: `GET /v0/mission`, `/v0/mission/search`, `/v0/mission/:id`, also mounted on
+ * `/v2/mission` for GET. Visibility and filters are answered by the in-memory index (kept fresh from
+ * the database before each request); the page's missions come from a coherent cache of records
+ * (read from the database on a miss) and are rendered from pre-serialised fragments.
+ */
+import { createHash } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { currentPublisher } from "../http/auth.ts";
+import type { RouteContext } from "../http/app.ts";
+import { notFound } from "../http/errors.ts";
+import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
+import type { EngineResult } from "./engine.ts";
+import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
+import { MissionRenderer } from "./render.ts";
+import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
+import { type Tombstone, tombstoneCandidates } from "./tombstones.ts";
+import type { DiffuseurView } from "./visibility.ts";
+
+/** Phase durations of a request, sent as a `Server-Timing` header (visible in browsers' dev tools). */
+class Timing {
+  private last = performance.now();
+  private readonly parts: string[] = [];
+  mark(name: string) {
+    const now = performance.now();
+    this.parts.push(`${name};dur=${(now - this.last).toFixed(1)}`);
+    this.last = now;
+  }
+  header() {
+    return this.parts.join(", ");
+  }
+}
+
+/**
+ * ETag of an answer: the catalogue state of this process (bumped by every applied change), the
+ * diffuseur and the request URL. Equal tags mean equal bodies, so a matching If-None-Match is
+ * answered 304 before any search is run.
+ */
+function etagOf(stateTag: string, diffuseurId: string, url: string): string {
+  return `W/"${stateTag}.${createHash("sha1").update(`${diffuseurId} ${url}`).digest("base64url").slice(0, 16)}"`;
+}
+
+function notModified(request: FastifyRequest, etag: string): boolean {
+  const match = request.headers["if-none-match"];
+  return Boolean(match && match.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*"));
+}
+
+function sendJson(reply: FastifyReply, payload: string, timing: Timing) {
+  timing.mark("render");
+  return reply.header("Server-Timing", timing.header()).type("application/json; charset=utf-8").send(payload);
+}
+
+/** `{...head, "<key>": [items], ...tail}` from pre-rendered items. */
+function envelope(head: Record<string, unknown>, key: string, items: string[], tail: Record<string, unknown> = {}): string {
+  const open = JSON.stringify(head).slice(0, -1);
+  const close = Object.keys(tail).length ? `,${JSON.stringify(tail).slice(1)}` : "}";
+  return `${open},"${key}":[${items.join(",")}]${close}`;
+}
+
+export async function searchRoutes(app: FastifyInstance, { db, config, requireApiKey, catalog }: RouteContext) {
+  const renderer = new MissionRenderer(config.publicUrl);
+
+  /**
+   * The diffuseur's view of the catalogue as of this request, and the ETag of the answer. Returns
+   * undefined after answering 304 when the client already has this answer.
+   */
+  async function prepare(request: FastifyRequest, reply: FastifyReply): Promise<{ view: DiffuseurView; timing: Timing } | undefined> {
+    const timing = new Timing();
+    const diffuseur = currentPublisher(request);
+    // The API-key check (onRequest) brought the catalogue up to date for this request.
+    const view = catalog.view(diffuseur.id);
+    if (!view) throw notFound("Partenaire inconnu");
+    timing.mark("fresh");
+    const etag = etagOf(catalog.stateTag(), diffuseur.id, request.url);
+    reply.header("ETag", etag).header("Cache-Control", "private, no-cache");
+    if (notModified(request, etag)) {
+      reply.status(304).send();
+      return undefined;
+    }
+    return { view, timing };
+  }
+
+  /**
+   * Answers of the engine for identical requests of one diffuseur, valid until the catalogue changes
+   * (the state tag is part of the key). Widgets and sites ask the same questions over and over.
+   */
+  const answers = new Map<string, EngineResult>();
+  let answersTag = "";
+  const ANSWERS_MAX = 2000;
+
+  function cachedRun(view: DiffuseurView, req: SearchRequest, facets: boolean): EngineResult {
+    const tag = catalog.stateTag();
+    if (tag !== answersTag) {
+      answers.clear();
+      answersTag = tag;
+    }
+    const key = JSON.stringify([view.diffuseur.id, req.filters, req.sort, req.skip, req.limit, facets]);
+    let result = answers.get(key);
+    if (!result) {
+      result = run(view, req, facets);
+      if (answers.size >= ANSWERS_MAX) answers.delete(answers.keys().next().value as string);
+      answers.set(key, result);
+    }
+    return result;
+  }
+
+  function run(view: DiffuseurView, req: SearchRequest, facets: boolean, onlyIds?: ReadonlySet<string>): EngineResult {
+    let only = view.onlyIds;
+    if (onlyIds) only = only ? new Set([...onlyIds].filter((id) => only?.has(id))) : onlyIds;
+    return catalog.engine.search({
+      ...req.filters,
+      scopes: view.scopes,
+      onlyIds: only,
+      sort: req.sort,
+      skip: req.skip,
+      limit: req.limit,
+      facets,
+    });
+  }
+
+  /** The page's missions rendered for this diffuseur (with `_distance` when asked). */
+  async function page(view: DiffuseurView, hits: EngineResult["hits"], withDistance = false): Promise<string[]> {
+    const records = await catalog.records.get(hits.map((h) => h.id));
+    const distance = new Map(hits.map((h) => [h.id, h.distanceKm]));
+    return records
+      .filter((r) => r.mission.deleted_at === null && r.mission.status_code === "ACCEPTED")
+      .map((r) =>
+        renderer.render(r, view.diffuseur.id, {
+          titleOverride: view.titles?.get(r.mission.id),
+          distanceKm: withDistance ? distance.get(r.mission.id) : undefined,
+        }),
+      );
+  }
+
+  /** Live matches then tombstones, as one list paginated by skip/limit. */
+  async function withTombstones(view: DiffuseurView, req: SearchRequest): Promise<{ total: number; items: string[] }> {
+    const since = req.updatedSince as Date;
+    const all = run(view, { ...req, skip: 0, limit: Number.MAX_SAFE_INTEGER }, false);
+    const candidates = await tombstoneCandidates(db, view.diffuseur.id, view.annonceurs, since);
+    const stillVisible = new Set(
+      run(view, { ...req, filters: {}, skip: 0, limit: Number.MAX_SAFE_INTEGER }, false, new Set(candidates.map((c) => c.id))).hits.map((h) => h.id),
+    );
+    const tombstones: Tombstone[] = candidates
+      .filter((c) => !stillVisible.has(c.id))
+      .map((c) => ({ _id: c.id, id: c.id, deleted: true as const, deletedAt: c.changed_at.toISOString() }));
+    const live = await page(view, all.hits.slice(req.skip, req.skip + req.limit));
+    const tombstoneStart = Math.max(0, req.skip - all.hits.length);
+    const room = Math.max(0, req.limit - live.length);
+    const dead = tombstones.slice(tombstoneStart, tombstoneStart + room).map((t) => JSON.stringify(t));
+    return { total: all.total + tombstones.length, items: [...live, ...dead] };
+  }
+
+  const listSchema = {
+    tags: ["Missions (diffuseurs)"],
+    security: API_KEY_SECURITY,
+    querystring: LIST_QUERY_PARAMS,
+    response: {
+      200: Type.Object({
+        ok: Type.Literal(true),
+        total: Type.Integer({ description: "Nombre exact de missions correspondantes (et de suppressions, avec includeDeleted)" }),
+        data: Type.Array(
+          Type.Union([
+            Type.Ref("MissionLegacy"),
+            Type.Object(
+              { _id: Type.String(), id: Type.String(), deleted: Type.Literal(true), deletedAt: Type.String({ format: "date-time" }) },
+              { title: "Suppression (includeDeleted=true)" },
+            ),
+          ]),
+        ),
+        limit: Type.Integer(),
+        skip: Type.Integer(),
+      }),
+      304: Type.Null({ description: "Inchangé depuis l'ETag envoyé dans If-None-Match" }),
+      ...errorResponses(400, 401, 429),
+    },
+  };
+
+  const list = async (request: FastifyRequest, reply: FastifyReply) => {
+    const req = parseSearchQuery(request.query as RawQuery);
+    const prepared = await prepare(request, reply);
+    if (!prepared) return reply;
+    const { view, timing } = prepared;
+    const head = { ok: true };
+    if (req.includeDeleted) {
+      const { total, items } = await withTombstones(view, req);
+      timing.mark("index+db");
+      return sendJson(reply, envelope({ ...head, total }, "data", items, { limit: req.limit, skip: req.skip }), timing);
+    }
+    const result = cachedRun(view, req, false);
+    timing.mark("index");
+    const items = await page(view, result.hits);
+    timing.mark("db");
+    return sendJson(reply, envelope({ ...head, total: result.total }, "data", items, { limit: req.limit, skip: req.skip }), timing);
+  };
+
+  const searchSchema = {
+    tags: ["Missions (diffuseurs)"],
+    security: API_KEY_SECURITY,
+    querystring: SEARCH_QUERY_PARAMS,
+    response: {
+      200: Type.Object({
+        ok: Type.Literal(true),
+        total: Type.Integer(),
+        hits: Type.Array(Type.Ref("MissionLegacy")),
+        facets: Type.Ref("SearchFacets"),
+      }),
+      304: Type.Null({ description: "Inchangé depuis l'ETag envoyé dans If-None-Match" }),
+      ...errorResponses(400, 401, 429),
+    },
+  };
+
+  const search = async (request: FastifyRequest, reply: FastifyReply) => {
+    const req = parseSearchQuery(request.query as RawQuery);
+    const prepared = await prepare(request, reply);
+    if (!prepared) return reply;
+    const { view, timing } = prepared;
+    const result = cachedRun(view, req, true);
+    timing.mark("index");
+    const hits = await page(view, result.hits, req.position !== undefined);
+    timing.mark("db");
+    const f = result.facets;
+    const facets = {
+      departmentName: f?.departmentName ?? [],
+      activities: f?.activities ?? [],
+      domains: f?.domains ?? [],
+      publishers: f?.publishers ?? [],
+      remote: f?.remote ?? [],
+      type: f?.type ?? [],
+    };
+    return sendJson(reply, envelope({ ok: true, total: result.total }, "hits", hits, { facets }), timing);
+  };
+
+  const detailSchema = {
+    tags: ["Missions (diffuseurs)"],
+    summary: "Consulter une mission diffusable",
+    description: "Une mission que vous pouvez diffuser (acceptée, non supprimée, autorisée par les règles de diffusion) ; 404 sinon.",
+    security: API_KEY_SECURITY,
+    params: MissionIdParams,
+    response: {
+      200: Type.Object({ ok: Type.Literal(true), data: Type.Ref("MissionLegacy") }),
+      304: Type.Null({ description: "Inchangé depuis l'ETag envoyé dans If-None-Match" }),
+      ...errorResponses(400, 401, 404, 429),
+    },
+  };
+
+  const detail = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const prepared = await prepare(request, reply);
+    if (!prepared) return reply;
+    const { view, timing } = prepared;
+    const result = run(view, { filters: {}, sort: "startAt", skip: 0, limit: 1, includeDeleted: false }, false, new Set([request.params.id]));
+    const [mission] = result.total ? await page(view, result.hits) : [];
+    if (!mission) {
+      reply.removeHeader("ETag");
+      throw notFound("Mission introuvable ou non diffusable par votre compte");
+    }
+    return sendJson(reply, `{"ok":true,"data":${mission}}`, timing);
+  };
+
+  for (const prefix of ["/v0/mission", "/v2/mission"]) {
+    const legacyAlias = prefix === "/v2/mission";
+    app.get(
+      prefix,
+      {
+        ...keepFieldOrder,
+        onRequest: requireApiKey,
+        schema: {
+          ...listSchema,
+          hide: legacyAlias,
+          summary: "Lister les missions diffusables",
+          description:
+            "Les missions que vous pouvez diffuser, filtrées et triées (par défaut : date de début décroissante). Les règles de diffusion et les modifications des annonceurs s'appliquent dès la requête suivante. Avec `updatedSince` (et `includeDeleted=true`), sert à la synchronisation incrémentale.",
+        },
+      },
+      list,
+    );
+    app.get(
+      `${prefix}/search`,
+      {
+        ...keepFieldOrder,
+        onRequest: requireApiKey,
+        schema: {
+          ...searchSchema,
+          hide: legacyAlias,
+          summary: "Rechercher des missions (avec facettes)",
+          description:
+            "Comme la liste, avec `hits`, `_distance` (km jusqu'à l'adresse la plus proche) quand `lat`/`lon` sont donnés, et des facettes calculées sur l'ensemble des résultats.",
+        },
+      },
+      search,
+    );
+    app.get<{ Params: { id: string } }>(
+      `${prefix}/:id`,
+      { ...keepFieldOrder, onRequest: requireApiKey, schema: { ...detailSchema, hide: legacyAlias } },
+      detail,
+    );
+  }
+}
