@@ -29,8 +29,10 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   const app = await buildApp({ config, db: db.db });
   // Address normalisation needs the French reference data: load it before the first request.
   await preloadPlaces();
-  await app.catalog.ready();
   await app.listen({ port: config.port, host: config.host });
+  // The search index loads while the service already answers (/ready says when it is done;
+  // searches arriving meanwhile wait for it).
+  app.catalog.ready().catch((err) => app.log.error({ err }, "search index load failed"));
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;

@@ -6,7 +6,7 @@ import type { RouteContext } from "./app.ts";
 
 const startedAt = new Date();
 
-export async function healthRoutes(app: FastifyInstance, { db }: RouteContext) {
+export async function healthRoutes(app: FastifyInstance, { db, catalog }: RouteContext) {
   app.get("/", { schema: { hide: true } }, async (_request, reply) => {
     reply.type("text/plain; charset=utf-8");
     return `API Engagement is running since ${startedAt.toISOString()} — documentation: /docs\n`;
@@ -31,20 +31,29 @@ export async function healthRoutes(app: FastifyInstance, { db }: RouteContext) {
     {
       schema: {
         tags: ["Service"],
-        summary: "La base de données est joignable",
+        summary: "La base de données est joignable et l'index de recherche chargé",
         response: {
-          200: Type.Object({ ok: Type.Literal(true), database: Type.Literal("up") }),
-          503: Type.Object({ ok: Type.Literal(false), code: Type.String(), database: Type.Literal("down"), message: Type.String() }),
+          200: Type.Object({ ok: Type.Literal(true), database: Type.Literal("up"), searchIndex: Type.Literal("ready") }),
+          503: Type.Object({
+            ok: Type.Literal(false),
+            code: Type.String(),
+            database: Type.Union([Type.Literal("up"), Type.Literal("down")]),
+            searchIndex: Type.Union([Type.Literal("ready"), Type.Literal("loading")]),
+            message: Type.String(),
+          }),
         },
       },
     },
     async (_request, reply) => {
-      if (await isReachable(db)) return { ok: true as const, database: "up" as const };
+      const database = (await isReachable(db)) ? ("up" as const) : ("down" as const);
+      const searchIndex = catalog.loaded ? ("ready" as const) : ("loading" as const);
+      if (database === "up" && searchIndex === "ready") return { ok: true as const, database, searchIndex };
       return reply.status(503).send({
         ok: false as const,
         code: "SERVICE_UNAVAILABLE",
-        database: "down" as const,
-        message: "La base de données ne répond pas",
+        database,
+        searchIndex,
+        message: database === "down" ? "La base de données ne répond pas" : "L'index de recherche est en cours de chargement",
       });
     },
   );

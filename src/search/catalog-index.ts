@@ -131,6 +131,8 @@ export class CatalogIndex {
   private visibility: Visibility | undefined;
   private readonly changes: ChangeReader;
   private loading: Promise<void> | undefined;
+  /** True once the first full load has completed. */
+  loaded = false;
   /** The read in progress and the one queued behind it (see `fresh`). */
   private current: Promise<void> | undefined;
   private next: Promise<void> | undefined;
@@ -169,6 +171,7 @@ export class CatalogIndex {
       after = (rows[rows.length - 1] as MissionSearchRow).id;
     }
     this.visibility = await buildVisibility(await this.loadPublishers(), await this.loadRules(), await this.loadModeration());
+    this.loaded = true;
     this.log.info({ missions: this.engine.size, ms: Date.now() - started }, "search index loaded");
   }
 

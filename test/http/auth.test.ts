@@ -409,10 +409,21 @@ describe("service routes and documentation", () => {
     expect(Number.isNaN(Date.parse(res.body.startedAt))).toBe(false);
   });
 
-  it("GET /ready answers 200 when the database is reachable", async () => {
+  it("GET /ready answers 200 when the database is reachable and the search index loaded", async () => {
     const res = await server.request("/ready");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true, database: "up" });
+    expect(res.body).toEqual({ ok: true, database: "up", searchIndex: "ready" });
+  });
+
+  it("GET /ready answers 503 while the search index is loading", async () => {
+    const cold = await startTestServer({}, { loadIndex: false });
+    try {
+      const res = await cold.request("/ready");
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ ok: false, code: "SERVICE_UNAVAILABLE", database: "up", searchIndex: "loading" });
+    } finally {
+      await cold.close();
+    }
   });
 
   it("GET / answers plain text", async () => {

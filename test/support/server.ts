@@ -24,7 +24,7 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Config> = {}, options: { loadIndex?: boolean } = {}): Promise<TestServer> {
   const { databaseUrl, dataDir } = inject("database");
   const base = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", PUBLIC_URL: "https://api-engagement.test" });
   const database = await openDatabase({ databaseUrl, dataDir }, { maxConnections: 4 });
@@ -32,6 +32,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   let config: Config = { ...base, databaseUrl, dataDir, ...overrides };
   const app = await buildApp({ config, db: database.db, logger: false });
   await app.listen({ port: 0, host: "127.0.0.1" });
+  if (options.loadIndex !== false) await app.catalog.ready();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
