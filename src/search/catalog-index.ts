@@ -286,6 +286,9 @@ export class CatalogIndex {
    * or a deleted publisher is refused on the very next request). Unknown keys are remembered too.
    */
   async authenticate(key: string): Promise<Authenticated | undefined> {
+    // Until the index is loaded (service just started), ask the database: writes and other
+    // non-search routes must not wait for the search index.
+    if (!this.loaded) return authenticate(this.db, key);
     await this.fresh();
     const hash = hashApiKey(key);
     const cached = this.keys.get(hash);

@@ -68,7 +68,10 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
   async function prepare(request: FastifyRequest, reply: FastifyReply): Promise<{ view: DiffuseurView; timing: Timing } | undefined> {
     const timing = new Timing();
     const diffuseur = currentPublisher(request);
-    // The API-key check (onRequest) brought the catalogue up to date for this request.
+    // The API-key check (onRequest) brought the catalogue up to date for this request — except
+    // while the index is still loading, when it asked the database directly: wait for the load,
+    // which reads everything committed before it ends.
+    if (!catalog.loaded) await catalog.ready();
     const view = catalog.view(diffuseur.id);
     if (!view) throw notFound("Partenaire inconnu");
     timing.mark("fresh");

@@ -421,6 +421,14 @@ describe("service routes and documentation", () => {
       const res = await cold.request("/ready");
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ ok: false, code: "SERVICE_UNAVAILABLE", database: "up", searchIndex: "loading" });
+      // Writes do not wait for the index; a search waits for it and sees what was written before.
+      const annonceur = await cold.partner({ annonceur: true, diffuseur: true });
+      const created = await cold.request("/v2/mission", { method: "POST", apiKey: annonceur.apiKey, json: missionBody("cold-start") });
+      expect(created.status, created.text).toBe(201);
+      const listed = await cold.request("/v0/mission?clientId=cold-start", { apiKey: annonceur.apiKey });
+      expect(listed.status).toBe(200);
+      expect(listed.body.total).toBe(1);
+      expect((await cold.request("/ready")).status).toBe(200);
     } finally {
       await cold.close();
     }
