@@ -11,7 +11,7 @@ import type { Db } from "../db/connection.ts";
 
 export interface CatalogChange {
   seq: number;
-  kind: "mission" | "organization" | "rules" | "moderation" | "publisher";
+  kind: "mission" | "organization" | "rules" | "moderation" | "publisher" | "api_key";
   ref: string | null;
 }
 

@@ -15,6 +15,10 @@ import { type SearchDoc, SearchEngine } from "./engine.ts";
 import { buildVisibility, type DiffuseurView, type ModerationRow, type PublisherInfo, type RuleRow, type Visibility } from "./visibility.ts";
 
 const LOAD_BATCH = 5000;
+function bump(versions: Map<string, number>, id: string) {
+  versions.set(id, (versions.get(id) ?? 0) + 1);
+}
+
 /** Distinguishes this process: state versions of two instances are not comparable. */
 const BOOT_ID = randomBytes(6).toString("base64url");
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -140,8 +144,13 @@ export class CatalogIndex {
   /** Authenticated keys (by hash), dropped on any publisher or key change. */
   private readonly keys = new Map<string, Authenticated | null>();
   private keysGeneration = 0;
-  /** Bumped whenever an applied change may alter any answer (for ETags). */
-  private version = 0;
+  /**
+   * Versions for ETags and cached answers, so that a change only invalidates the answers it can
+   * affect: per annonceur (its missions, organisations, name/logo) and per diffuseur (its rules,
+   * its moderation decisions, its own publisher row).
+   */
+  private readonly annonceurVersion = new Map<string, number>();
+  private readonly diffuseurVersion = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -201,35 +210,47 @@ export class CatalogIndex {
     if (changes.length === 0) return this.maybePrune();
     const missionIds = new Set<string>();
     const organizationIds = new Set<string>();
-    const moderationRefs: string[] = [];
-    let rules = false;
-    let publishers = false;
+    const ruleOwners = new Set<string>();
+    const moderators = new Set<string>();
+    const publishers = new Set<string>();
+    let keys = false;
     for (const c of changes) {
-      if (c.kind === "mission" && c.ref) missionIds.add(c.ref);
-      else if (c.kind === "organization" && c.ref) organizationIds.add(c.ref);
-      else if (c.kind === "moderation" && c.ref) moderationRefs.push(c.ref);
-      else if (c.kind === "rules") rules = true;
-      else if (c.kind === "publisher") publishers = true;
+      if (c.kind === "api_key") keys = true;
+      else if (!c.ref) continue;
+      else if (c.kind === "mission") missionIds.add(c.ref);
+      else if (c.kind === "organization") organizationIds.add(c.ref);
+      else if (c.kind === "rules") ruleOwners.add(c.ref);
+      else if (c.kind === "moderation") moderators.add(c.ref.split(":")[0] as string);
+      else if (c.kind === "publisher") publishers.add(c.ref);
     }
     if (organizationIds.size) {
       const linked = await this.db.selectFrom("mission").select("id").where("organization_id", "in", [...organizationIds]).execute();
       for (const { id } of linked) missionIds.add(id);
     }
-    this.version += 1;
+    if (missionIds.size) {
+      const owners = await this.db.selectFrom("mission").select("publisher_id").distinct().where("id", "in", [...missionIds]).execute();
+      for (const { publisher_id } of owners) bump(this.annonceurVersion, publisher_id);
+    }
+    for (const id of publishers) {
+      bump(this.annonceurVersion, id);
+      bump(this.diffuseurVersion, id);
+    }
+    for (const id of [...ruleOwners, ...moderators]) bump(this.diffuseurVersion, id);
+
     this.records.evict(missionIds);
-    // A publisher's name, URL or logo is part of every rendered mission of that annonceur; keys and
-    // publishers decide authentication.
-    if (publishers) {
-      this.records.clear();
+    // A publisher's name, URL or logo is in every rendered mission of that annonceur; a deleted
+    // publisher's keys stop working.
+    if (publishers.size) this.records.clear();
+    if (keys || publishers.size) {
       this.keys.clear();
       this.keysGeneration += 1;
     }
     await this.reloadMissions([...missionIds]);
-    if (rules || publishers || moderationRefs.length) {
+    if (ruleOwners.size || publishers.size || moderators.size) {
       this.visibility = await buildVisibility(
-        publishers || !this.visibility ? await this.loadPublishers() : this.visibility.publishers,
-        rules || !this.visibility ? await this.loadRules() : this.visibility.rules,
-        moderationRefs.length || !this.visibility ? await this.loadModeration() : this.visibility.moderation,
+        publishers.size || !this.visibility ? await this.loadPublishers() : this.visibility.publishers,
+        ruleOwners.size || !this.visibility ? await this.loadRules() : this.visibility.rules,
+        moderators.size || !this.visibility ? await this.loadModeration() : this.visibility.moderation,
       );
     }
     await this.maybePrune();
@@ -302,9 +323,15 @@ export class CatalogIndex {
     return auth;
   }
 
-  /** Identifies the catalogue state of this process: equal values mean equal answers. */
-  stateTag(): string {
-    return `${BOOT_ID}.${this.version}`;
+  /**
+   * Identifies what this diffuseur can see, in this process: equal tags mean equal answers to equal
+   * requests. It changes when a mission, organisation or name of one of its annonceurs changes, or
+   * when its rules or moderation decisions change.
+   */
+  stateTag(view: DiffuseurView): string {
+    let sum = 0;
+    for (const id of view.annonceurs) sum += this.annonceurVersion.get(id) ?? 0;
+    return `${BOOT_ID}.${this.diffuseurVersion.get(view.diffuseur.id) ?? 0}.${sum}`;
   }
 
   /** What the diffuseur may see, from the current rules (undefined for an unknown/deleted publisher). */

@@ -75,7 +75,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
     const view = catalog.view(diffuseur.id);
     if (!view) throw notFound("Partenaire inconnu");
     timing.mark("fresh");
-    const etag = etagOf(catalog.stateTag(), diffuseur.id, request.url);
+    const etag = etagOf(catalog.stateTag(view), diffuseur.id, request.url);
     reply.header("ETag", etag).header("Cache-Control", "private, no-cache");
     if (notModified(request, etag)) {
       reply.status(304).send();
@@ -89,16 +89,11 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
    * (the state tag is part of the key). Widgets and sites ask the same questions over and over.
    */
   const answers = new Map<string, EngineResult>();
-  let answersTag = "";
   const ANSWERS_MAX = 2000;
 
   function cachedRun(view: DiffuseurView, req: SearchRequest, facets: boolean): EngineResult {
-    const tag = catalog.stateTag();
-    if (tag !== answersTag) {
-      answers.clear();
-      answersTag = tag;
-    }
-    const key = JSON.stringify([view.diffuseur.id, req.filters, req.sort, req.skip, req.limit, facets]);
+    // Outdated entries are never read again (their tag is gone) and leave by age.
+    const key = JSON.stringify([catalog.stateTag(view), view.diffuseur.id, req.filters, req.sort, req.skip, req.limit, facets]);
     let result = answers.get(key);
     if (!result) {
       result = run(view, req, facets);

@@ -406,6 +406,10 @@ describe("ETag", () => {
     const again = await server.request("/v0/mission?domain=sport", { apiKey: d.apiKey, headers: { "If-None-Match": etag as string } });
     expect(again.status).toBe(304);
     expect(again.text).toBe("");
+    // A change of an annonceur this diffuseur does not show leaves its answers (and ETags) alone.
+    await post(a3, mission("etag-unrelated", { domain: "sport" }));
+    const unrelated = await server.request("/v0/mission?domain=sport", { apiKey: d.apiKey, headers: { "If-None-Match": etag as string } });
+    expect(unrelated.status).toBe(304);
     await server.request("/v2/mission/two-addresses", { method: "PUT", apiKey: a1.apiKey, json: { places: 9 } });
     const changed = await server.request("/v0/mission?domain=sport", { apiKey: d.apiKey, headers: { "If-None-Match": etag as string } });
     expect(changed.status).toBe(200);

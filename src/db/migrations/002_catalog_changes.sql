@@ -9,7 +9,7 @@
 CREATE TABLE catalog_change (
   seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   xid         xid8 NOT NULL DEFAULT pg_current_xact_id(),
-  kind        text NOT NULL CHECK (kind IN ('mission', 'organization', 'rules', 'moderation', 'publisher')),
+  kind        text NOT NULL CHECK (kind IN ('mission', 'organization', 'rules', 'moderation', 'publisher', 'api_key')),
   ref         text,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
@@ -54,7 +54,18 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Small tables: one row per statement is enough (readers reload them whole).
+-- Rules: ref = the diffuseur owning the rule. Publishers: ref = the publisher.
+CREATE FUNCTION catalog_change_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    INSERT INTO catalog_change (kind, ref) SELECT DISTINCT TG_ARGV[0], owner FROM (SELECT to_jsonb(o) ->> TG_ARGV[1] AS owner FROM old_rows o) x;
+  ELSE
+    INSERT INTO catalog_change (kind, ref) SELECT DISTINCT TG_ARGV[0], owner FROM (SELECT to_jsonb(n) ->> TG_ARGV[1] AS owner FROM new_rows n) x;
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- API keys: one row per statement (readers drop their whole authentication cache).
 CREATE FUNCTION catalog_change_table() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO catalog_change (kind, ref) VALUES (TG_ARGV[0], NULL);
@@ -78,22 +89,30 @@ CREATE TRIGGER mission_address_changes_delete AFTER DELETE ON mission_address
 CREATE TRIGGER publisher_organization_changes AFTER UPDATE ON publisher_organization
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_organizations();
 
-CREATE TRIGGER diffusion_rule_changes AFTER INSERT OR UPDATE OR DELETE ON diffusion_rule
-  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('rules');
+CREATE TRIGGER diffusion_rule_changes_insert AFTER INSERT ON diffusion_rule
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('rules', 'publisher_id');
+CREATE TRIGGER diffusion_rule_changes_update AFTER UPDATE ON diffusion_rule
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('rules', 'publisher_id');
+CREATE TRIGGER diffusion_rule_changes_delete AFTER DELETE ON diffusion_rule
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('rules', 'publisher_id');
 CREATE TRIGGER mission_moderation_status_changes_insert AFTER INSERT ON mission_moderation_status
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_moderation();
 CREATE TRIGGER mission_moderation_status_changes_update AFTER UPDATE ON mission_moderation_status
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_moderation();
 CREATE TRIGGER mission_moderation_status_changes_delete AFTER DELETE ON mission_moderation_status
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_moderation();
-CREATE TRIGGER publisher_changes AFTER INSERT OR UPDATE OR DELETE ON publisher
-  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('publisher');
+CREATE TRIGGER publisher_changes_insert AFTER INSERT ON publisher
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('publisher', 'id');
+CREATE TRIGGER publisher_changes_update AFTER UPDATE ON publisher
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('publisher', 'id');
+CREATE TRIGGER publisher_changes_delete AFTER DELETE ON publisher
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_owner('publisher', 'id');
 -- Keys (created, revoked) too: services cache authentications until the next change. The
 -- last-use timestamp alone is not a change.
 CREATE TRIGGER api_key_changes AFTER INSERT OR DELETE ON api_key
-  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('publisher');
+  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('api_key');
 CREATE TRIGGER api_key_revocations AFTER UPDATE OF revoked_at, publisher_id, key_hash ON api_key
-  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('publisher');
+  FOR EACH STATEMENT EXECUTE FUNCTION catalog_change_table('api_key');
 
 -- Search by text needs the organisation of a mission and tombstones need recent deletions.
 CREATE INDEX mission_deleted_idx ON mission (deleted_at) WHERE deleted_at IS NOT NULL;
