@@ -121,8 +121,10 @@ class Connection {
     try {
       if (this.closed) return;
       await this.db.execProtocolRawStream(bytes, {
+        // The chunk is a view of PGlite's memory, reused for the next chunk: copy it before the
+        // socket (which writes asynchronously) keeps a reference.
         onRawData: (chunk: Uint8Array) => {
-          if (!this.closed && chunk.length) this.socket.write(chunk);
+          if (!this.closed && chunk.length) this.socket.write(Buffer.from(chunk));
         },
       });
     } finally {

@@ -69,3 +69,17 @@ describe("embedded server", () => {
     expect(results[1]).toMatchObject({ status: "fulfilled", value: { rows: [{ answer: 42 }] } });
   });
 });
+
+describe("embedded server, large results", () => {
+  it("returns large result sets intact while other connections query", async () => {
+    await pool.query("CREATE TABLE big (id int PRIMARY KEY, body text NOT NULL)");
+    await pool.query("INSERT INTO big SELECT g, repeat(md5(g::text), 40) FROM generate_series(1, 3000) g");
+    const [rows, ...others] = await Promise.all([
+      pool.query<{ id: number; body: string }>("SELECT id, body FROM big ORDER BY id"),
+      ...Array.from({ length: 20 }, (_, i) => pool.query<{ n: number }>("SELECT $1::int AS n", [i])),
+    ]);
+    expect(rows.rows).toHaveLength(3000);
+    expect(rows.rows.every((r, i) => r.id === i + 1 && r.body.length === 1280)).toBe(true);
+    expect(others.map((o) => o.rows[0]?.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+});
