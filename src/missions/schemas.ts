@@ -3,17 +3,9 @@
  * also fix the field order of the JSON, as today's service emits it). They generate `/openapi.json`.
  */
 import { type Static, Type } from "typebox";
+import { NBool, NDate, NInt, NNum, NStr, YesNo } from "../http/json-schema.ts";
 import { DOMAIN_SLUGS } from "../taxonomy/domains.ts";
 
-/** Nullable scalars as JSON-schema type arrays (OpenAPI 3.1), so `null` is never coerced to 0/""/false. */
-type Opts = Record<string, unknown>;
-const withDescription = (description?: string | Opts): Opts =>
-  typeof description === "string" ? { description } : (description ?? {});
-const NStr = (d?: string | Opts) => Type.Unsafe<string | null>({ type: ["string", "null"], ...withDescription(d) });
-const NNum = (d?: string | Opts) => Type.Unsafe<number | null>({ type: ["number", "null"], ...withDescription(d) });
-const NInt = (d?: string | Opts) => Type.Unsafe<number | null>({ type: ["integer", "null"], ...withDescription(d) });
-const NBool = (d?: string | Opts) => Type.Unsafe<boolean | null>({ type: ["boolean", "null"], ...withDescription(d) });
-const NDate = (d?: string | Opts) => Type.Unsafe<string | null>({ type: ["string", "null"], format: "date-time", ...withDescription(d) });
 const Strings = (description: string, maxItems = 100) =>
   Type.Unsafe<string[] | null>({ type: ["array", "null"], items: { type: "string", maxLength: 1000 }, maxItems, description });
 
@@ -233,8 +225,6 @@ export const MissionV2Schema = Type.Object(
   { $id: "MissionV2", title: "Mission (v2)" },
 );
 
-const YesNo = (description: string) =>
-  Type.Union([Type.Literal("yes"), Type.Literal("no"), Type.Null()], { description: `${description} (chaîne "yes"/"no", format historique)` });
 
 /** Fields of `/v0/mymission` items, in today's order. Moderator fields are added per moderator. */
 export const MyMissionSchema = Type.Object(

@@ -100,6 +100,29 @@ export function toMissionV2(r: MissionRecord) {
   };
 }
 
+/** The organisation fields of the legacy v0 shapes, in today's (alphabetical) order. */
+function legacyOrganizationFields(o: MissionRecord["organization"]) {
+  return {
+    organizationActions: o?.actions ?? [],
+    organizationBeneficiaries: o?.beneficiaries ?? [],
+    organizationCity: o?.city ?? null,
+    organizationClientId: o?.client_id ?? null,
+    organizationDescription: o?.description ?? null,
+    organizationFullAddress: o?.full_address ?? null,
+    // Link to the verified reference organisation (RNA/SIRENE registry): not imported yet.
+    organizationId: null,
+    organizationLogo: o?.logo ?? null,
+    organizationName: o?.name ?? null,
+    organizationPostCode: o?.postal_code ?? null,
+    organizationRNA: o?.rna ?? null,
+    organizationReseaux: o?.parent_organizations ?? [],
+    organizationSiren: o?.siren ?? null,
+    organizationStatusJuridique: o?.legal_status ?? null,
+    organizationType: o?.type ?? null,
+    organizationUrl: o?.url ?? null,
+  };
+}
+
 /** Legacy flat fields of the first address; absent (not null) when the mission has no address. */
 export function firstAddressFields(r: MissionRecord) {
   const a = r.addresses[0];
@@ -132,7 +155,6 @@ export function moderationFields(r: MissionRecord): Record<string, string | null
 /** Item of `/v0/mymission`: the annonceur's view of its own mission (raw applicationUrl). */
 export function toMyMission(r: MissionRecord) {
   const m = r.mission;
-  const o = r.organization;
   return {
     _id: m.id,
     id: m.id,
@@ -159,22 +181,7 @@ export function toMyMission(r: MissionRecord) {
     metadata: m.metadata,
     ...moderationFields(r),
     openToMinors: yesNo(m.open_to_minors),
-    organizationActions: o?.actions ?? [],
-    organizationBeneficiaries: o?.beneficiaries ?? [],
-    organizationCity: o?.city ?? null,
-    organizationClientId: o?.client_id ?? null,
-    organizationDescription: o?.description ?? null,
-    organizationFullAddress: o?.full_address ?? null,
-    organizationId: null,
-    organizationLogo: o?.logo ?? null,
-    organizationName: o?.name ?? null,
-    organizationPostCode: o?.postal_code ?? null,
-    organizationRNA: o?.rna ?? null,
-    organizationReseaux: o?.parent_organizations ?? [],
-    organizationSiren: o?.siren ?? null,
-    organizationStatusJuridique: o?.legal_status ?? null,
-    organizationType: o?.type ?? null,
-    organizationUrl: o?.url ?? null,
+    ...legacyOrganizationFields(r.organization),
     places: m.places,
     postedAt: iso(m.posted_at),
     priority: m.priority,
@@ -215,7 +222,6 @@ export interface LegacyOptions {
  */
 export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
   const m = r.mission;
-  const o = r.organization;
   return {
     _id: m.id,
     clientId: m.client_id,
@@ -236,22 +242,7 @@ export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
     lastSyncAt: iso(m.last_sync_at),
     metadata: m.metadata,
     openToMinors: yesNo(m.open_to_minors),
-    organizationActions: o?.actions ?? [],
-    organizationBeneficiaries: o?.beneficiaries ?? [],
-    organizationCity: o?.city ?? null,
-    organizationClientId: o?.client_id ?? null,
-    organizationDescription: o?.description ?? null,
-    organizationFullAddress: o?.full_address ?? null,
-    organizationId: null,
-    organizationLogo: o?.logo ?? null,
-    organizationName: o?.name ?? null,
-    organizationPostCode: o?.postal_code ?? null,
-    organizationRNA: o?.rna ?? null,
-    organizationReseaux: o?.parent_organizations ?? [],
-    organizationSiren: o?.siren ?? null,
-    organizationStatusJuridique: o?.legal_status ?? null,
-    organizationType: o?.type ?? null,
-    organizationUrl: o?.url ?? null,
+    ...legacyOrganizationFields(r.organization),
     postedAt: iso(m.posted_at),
     priority: m.priority,
     publisherId: m.publisher_id,

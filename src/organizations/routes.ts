@@ -10,6 +10,7 @@ import { ORGANIZATION_CLIENT_ID } from "../diffusion/rules.ts";
 import { currentPublisher } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { notFound } from "../http/errors.ts";
+import { NStr } from "../http/json-schema.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { upsertOrganization } from "../missions/organization-input.ts";
 import { toPartnerJson } from "../publishers/publishers.ts";
@@ -29,9 +30,9 @@ const PutBody = Type.Object(
 const PartnerWithExclusion = Type.Object({
   _id: Type.String(),
   name: Type.String(),
-  category: Type.Unsafe<string | null>({ type: ["string", "null"] }),
-  url: Type.Unsafe<string | null>({ type: ["string", "null"] }),
-  logo: Type.Unsafe<string | null>({ type: ["string", "null"] }),
+  category: NStr(),
+  url: NStr(),
+  logo: NStr(),
   description: Type.String(),
   widget: Type.Boolean(),
   api: Type.Boolean(),

@@ -5,18 +5,18 @@ import { diffuseursOf } from "../diffusion/repository.ts";
 import { currentPublisher } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { notFound } from "../http/errors.ts";
+import { NStr } from "../http/json-schema.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { toPartnerJson } from "./publishers.ts";
 
-const NStr = Type.Unsafe<string | null>({ type: ["string", "null"] });
 
 export const PartnerSchema = Type.Object(
   {
     _id: Type.String({ description: "Identifiant du partenaire" }),
     name: Type.String(),
-    category: NStr,
-    url: NStr,
-    logo: NStr,
+    category: NStr(),
+    url: NStr(),
+    logo: NStr(),
     description: Type.String(),
     widget: Type.Boolean({ description: "Droits widget" }),
     api: Type.Boolean({ description: "Droits API" }),

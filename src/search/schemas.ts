@@ -4,18 +4,12 @@
  * documentation-only (see http/validation.ts).
  */
 import { Type } from "typebox";
+import { NBool, NDate, NInt, NNum, NStr, YesNo } from "../http/json-schema.ts";
 import { MISSION_TYPE_VALUES } from "../missions/schemas.ts";
 import { REMOTE_VALUES, SORT_VALUES } from "./query.ts";
 
 type Opts = Record<string, unknown>;
-const NStr = (description?: string) => Type.Unsafe<string | null>({ type: ["string", "null"], ...(description ? { description } : {}) });
-const NNum = () => Type.Unsafe<number | null>({ type: ["number", "null"] });
-const NInt = (description?: string) => Type.Unsafe<number | null>({ type: ["integer", "null"], ...(description ? { description } : {}) });
-const NBool = () => Type.Unsafe<boolean | null>({ type: ["boolean", "null"] });
-const NDate = () => Type.Unsafe<string | null>({ type: ["string", "null"], format: "date-time" });
 const Strings = () => Type.Array(Type.String());
-const YesNo = (description: string) =>
-  Type.Unsafe<"yes" | "no" | null>({ type: ["string", "null"], enum: ["yes", "no", null], description: `${description} ("yes"/"no", format historique)` });
 
 const multi = (description: string, extra: Opts = {}) =>
   Type.Unsafe<string | string[]>({
