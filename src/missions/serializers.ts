@@ -100,6 +100,27 @@ export function toMissionV2(r: MissionRecord) {
   };
 }
 
+/** The run of mission fields shared by both legacy v0 shapes, from `audience` to `metadata`. */
+function legacyMissionFields(m: MissionRecord["mission"]) {
+  return {
+    audience: m.audience,
+    compensationAmount: num(m.compensation_amount),
+    compensationUnit: m.compensation_unit,
+    compensationType: m.compensation_type,
+    closeToTransport: m.close_to_transport,
+    createdAt: m.created_at.toISOString(),
+    deletedAt: iso(m.deleted_at),
+    description: m.description,
+    descriptionHtml: m.description_html,
+    domain: m.domain,
+    domainLogo: m.image,
+    duration: m.duration,
+    endAt: iso(m.end_at),
+    lastSyncAt: iso(m.last_sync_at),
+    metadata: m.metadata,
+  };
+}
+
 /** The organisation fields of the legacy v0 shapes, in today's (alphabetical) order. */
 function legacyOrganizationFields(o: MissionRecord["organization"]) {
   return {
@@ -164,21 +185,7 @@ export function toMyMission(r: MissionRecord) {
     ...firstAddressFields(r),
     addresses: r.addresses.map(toAddressJson),
     applicationUrl: m.application_url,
-    audience: m.audience,
-    compensationAmount: num(m.compensation_amount),
-    compensationUnit: m.compensation_unit,
-    compensationType: m.compensation_type,
-    closeToTransport: m.close_to_transport,
-    createdAt: m.created_at.toISOString(),
-    deletedAt: iso(m.deleted_at),
-    description: m.description,
-    descriptionHtml: m.description_html,
-    domain: m.domain,
-    domainLogo: m.image,
-    duration: m.duration,
-    endAt: iso(m.end_at),
-    lastSyncAt: iso(m.last_sync_at),
-    metadata: m.metadata,
+    ...legacyMissionFields(m),
     ...moderationFields(r),
     openToMinors: yesNo(m.open_to_minors),
     ...legacyOrganizationFields(r.organization),
@@ -226,21 +233,7 @@ export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
     _id: m.id,
     clientId: m.client_id,
     addresses: r.addresses.map(toAddressJson),
-    audience: m.audience,
-    compensationAmount: num(m.compensation_amount),
-    compensationUnit: m.compensation_unit,
-    compensationType: m.compensation_type,
-    closeToTransport: m.close_to_transport,
-    createdAt: m.created_at.toISOString(),
-    deletedAt: iso(m.deleted_at),
-    description: m.description,
-    descriptionHtml: m.description_html,
-    domain: m.domain,
-    domainLogo: m.image,
-    duration: m.duration,
-    endAt: iso(m.end_at),
-    lastSyncAt: iso(m.last_sync_at),
-    metadata: m.metadata,
+    ...legacyMissionFields(m),
     openToMinors: yesNo(m.open_to_minors),
     ...legacyOrganizationFields(r.organization),
     postedAt: iso(m.posted_at),
