@@ -44,7 +44,7 @@ export function nextCapacity(current: number, needed: number): number {
 }
 
 /** Value dictionary + per-value counts, list heads and optional bitsets. */
-abstract class ValueIndexBase<K> {
+export abstract class ValueIndexBase<K> {
   protected readonly dict = new Map<K, number>();
   protected readonly keyByCode: (K | undefined)[] = [];
   private readonly freeCodes: number[] = [];

@@ -60,7 +60,7 @@ import {
 } from "./bitset.ts";
 import { chord2OfKm, GeoGrid, isValidPoint, kmOfChord2, unitVector } from "./engine-geo.ts";
 import { SortOrder, topK } from "./engine-sort.ts";
-import { growFloat64, growInt32, MultiIndex, nextCapacity, NONE, SingleIndex } from "./engine-values.ts";
+import { growFloat64, growInt32, MultiIndex, nextCapacity, NONE, SingleIndex, type ValueIndexBase } from "./engine-values.ts";
 import { TextIndex } from "./text-index.ts";
 import { analyzeQuery } from "./text.ts";
 
@@ -505,7 +505,7 @@ export class SearchEngine {
     this.andAnyOf(result, this.publisher, q.publisher);
     this.andAnyOf(result, this.orgRna, q.organizationRNA);
     this.andAnyOf(result, this.orgLegalStatus, q.organizationStatusJuridique);
-    this.andAnyOfMulti(result, this.activities, q.activity);
+    this.andAnyOf(result, this.activities, q.activity);
     if (q.openToMinors !== undefined) this.andAnyOf(result, this.openToMinors, [q.openToMinors]);
     if (q.reducedMobilityAccessible !== undefined) this.andAnyOf(result, this.reducedMobility, [q.reducedMobilityAccessible]);
     if (q.snu === true) this.andAnyOf(result, this.snu, [true]);
@@ -686,19 +686,11 @@ export class SearchEngine {
     }
   }
 
-  /** `result &= docs whose value is one of values` (no-op when values is absent or empty). */
-  private andAnyOf<K>(result: Bits, index: SingleIndex<K>, values: readonly K[] | undefined): void {
-    if (!values || values.length === 0) return;
-    const bits = this.takeBits();
-    for (const value of values) {
-      const code = index.code(value);
-      if (code !== NONE) index.orInto(bits, code);
-    }
-    andInto(result, bits);
-    this.releaseBits();
-  }
-
-  private andAnyOfMulti(result: Bits, index: MultiIndex<string>, values: readonly string[] | undefined): void {
+  /**
+   * `result &= docs holding one of values` (no-op when values is absent or empty); for a multi-valued
+   * field, docs holding at least one of them.
+   */
+  private andAnyOf<K>(result: Bits, index: ValueIndexBase<K>, values: readonly K[] | undefined): void {
     if (!values || values.length === 0) return;
     const bits = this.takeBits();
     for (const value of values) {
