@@ -226,6 +226,26 @@ export const MissionV2Schema = Type.Object(
 );
 
 
+/** Organisation fields of the legacy v0 shapes (mymission and diffuseur missions), in today's order. */
+export const LEGACY_ORGANIZATION_PROPERTIES = {
+  organizationActions: Type.Array(Type.String()),
+  organizationBeneficiaries: Type.Array(Type.String()),
+  organizationCity: NStr(),
+  organizationClientId: NStr(),
+  organizationDescription: NStr(),
+  organizationFullAddress: NStr(),
+  organizationId: NStr("Organisation vérifiée du référentiel (non encore disponible : null)"),
+  organizationLogo: NStr(),
+  organizationName: NStr(),
+  organizationPostCode: NStr(),
+  organizationRNA: NStr(),
+  organizationReseaux: Type.Array(Type.String()),
+  organizationSiren: NStr(),
+  organizationStatusJuridique: NStr(),
+  organizationType: NStr(),
+  organizationUrl: NStr(),
+};
+
 /** Fields of `/v0/mymission` items, in today's order. Moderator fields are added per moderator. */
 export const MyMissionSchema = Type.Object(
   {
@@ -260,22 +280,7 @@ export const MyMissionSchema = Type.Object(
     lastSyncAt: NDate(),
     metadata: NStr(),
     openToMinors: YesNo("Ouverte aux mineurs"),
-    organizationActions: Type.Array(Type.String()),
-    organizationBeneficiaries: Type.Array(Type.String()),
-    organizationCity: NStr(),
-    organizationClientId: NStr(),
-    organizationDescription: NStr(),
-    organizationFullAddress: NStr(),
-    organizationId: NStr("Organisation vérifiée du référentiel (non encore disponible : null)"),
-    organizationLogo: NStr(),
-    organizationName: NStr(),
-    organizationPostCode: NStr(),
-    organizationRNA: NStr(),
-    organizationReseaux: Type.Array(Type.String()),
-    organizationSiren: NStr(),
-    organizationStatusJuridique: NStr(),
-    organizationType: NStr(),
-    organizationUrl: NStr(),
+    ...LEGACY_ORGANIZATION_PROPERTIES,
     places: NInt(),
     postedAt: NDate(),
     priority: NStr(),

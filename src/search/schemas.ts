@@ -5,7 +5,7 @@
  */
 import { Type } from "typebox";
 import { NBool, NDate, NInt, NNum, NStr, YesNo } from "../http/json-schema.ts";
-import { MISSION_TYPE_VALUES } from "../missions/schemas.ts";
+import { LEGACY_ORGANIZATION_PROPERTIES, MISSION_TYPE_VALUES } from "../missions/schemas.ts";
 import { REMOTE_VALUES, SORT_VALUES } from "./query.ts";
 
 type Opts = Record<string, unknown>;
@@ -96,22 +96,7 @@ export const MissionLegacySchema = Type.Object(
     lastSyncAt: NDate(),
     metadata: NStr(),
     openToMinors: YesNo("Ouverte aux mineurs"),
-    organizationActions: Strings(),
-    organizationBeneficiaries: Strings(),
-    organizationCity: NStr(),
-    organizationClientId: NStr(),
-    organizationDescription: NStr(),
-    organizationFullAddress: NStr(),
-    organizationId: NStr(),
-    organizationLogo: NStr(),
-    organizationName: NStr(),
-    organizationPostCode: NStr(),
-    organizationRNA: NStr(),
-    organizationReseaux: Strings(),
-    organizationSiren: NStr(),
-    organizationStatusJuridique: NStr(),
-    organizationType: NStr(),
-    organizationUrl: NStr(),
+    ...LEGACY_ORGANIZATION_PROPERTIES,
     postedAt: NDate(),
     priority: NStr(),
     publisherId: Type.String({ description: "Annonceur de la mission" }),
