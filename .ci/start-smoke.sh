@@ -19,7 +19,15 @@ for _ in $(seq 1 180); do
 done
 grep -q "API Engagement écoute sur" "$LOG" || { cat "$LOG"; echo "npm start did not come up"; exit 1; }
 KEY=$(grep -m1 -oE 'ae_[A-Za-z0-9_-]{43}' "$LOG")
-curl -fsS "http://127.0.0.1:$PORT/ready" | grep -q '"database":"up"'
+# /ready answers 503 until the search index is loaded: wait for it, as a load balancer would.
+READY=""
+for _ in $(seq 1 120); do
+  READY=$(curl -sS "http://127.0.0.1:$PORT/ready" || true)
+  echo "$READY" | grep -q '"ok":true' && break
+  sleep 1
+done
+echo "$READY" | grep -q '"database":"up"' && echo "$READY" | grep -q '"ok":true' \
+  || { cat "$LOG"; echo "/ready never became ready: $READY"; exit 1; }
 TOTAL=$(curl -fsS -H "x-api-key: $KEY" "http://127.0.0.1:$PORT/v0/mymission?limit=1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).total))')
 echo "demo annonceur has $TOTAL live missions"
 [ "$TOTAL" -gt 0 ]
