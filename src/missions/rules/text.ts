@@ -5,7 +5,7 @@
  * must have gone through `sanitizeMissionHtml`; the plain-text `description` is what moderation
  * checks and what search indexes.
  */
-import { convert, type HtmlToTextOptions } from "html-to-text";
+import { compile, type HtmlToTextOptions } from "html-to-text";
 import sanitizeHtml from "sanitize-html";
 
 /** Legacy test for "this description is HTML": any opening or closing tag. */
@@ -61,12 +61,15 @@ const PLAIN_TEXT_OPTIONS: HtmlToTextOptions = {
   ],
 };
 
+/** The options compiled once: `convert` recompiles its selectors on every call (7× slower). */
+const toPlainText = compile(PLAIN_TEXT_OPTIONS);
+
 /**
  * Plain text of an HTML fragment (entities decoded, see `PLAIN_TEXT_OPTIONS` for the layout rules).
  * Trailing spaces on each line are removed, and the result is trimmed.
  */
 export function htmlToPlainText(html: string): string {
-  return convert(html, PLAIN_TEXT_OPTIONS)
+  return toPlainText(html)
     .replace(/[ \t]+$/gm, "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
