@@ -31,6 +31,7 @@ Commandes :
   diffusion add         autorise un diffuseur à montrer les missions d'un annonceur
   diffusion remove      retire cette autorisation
   demo                  charge les données de démonstration dans une base vide
+  import                importe les flux XML des annonceurs (ou un fichier, une URL)
 
 Base : DATABASE_URL (PostgreSQL) ou, à défaut, base embarquée dans DATA_DIR (./data).
 « engagement <commande> --help » détaille chaque commande.`,
@@ -63,6 +64,15 @@ Affiche un partenaire par ligne (JSON), avec ses clés (préfixe, dernière util
 Le diffuseur peut montrer les missions de l'annonceur (effet immédiat).`,
   "diffusion remove": `Usage : engagement diffusion remove --diffuseur ID --annonceur ID
 Retire ce droit et les exclusions qui l'accompagnaient.`,
+  import: `Usage : engagement import [--publisher ID] [--file CHEMIN | --url URL] [options]
+  --publisher ID         n'importe que ce partenaire (sinon : tous les annonceurs ayant un flux)
+  --file CHEMIN          lit ce fichier XML au lieu du flux configuré (avec --publisher)
+  --url URL              lit cette adresse au lieu du flux configuré (avec --publisher)
+  --dry-run              calcule le rapport sans rien écrire
+  --confirm-deletions    supprime les missions absentes même si le flux a perdu plus de la moitié
+                         de ses missions depuis le dernier import réussi
+Affiche une barre de progression sur un terminal, puis le rapport en JSON sur la dernière ligne.
+Code de sortie 1 si un import a échoué.`,
   demo: `Usage : engagement demo [--missions N]
 Charge le jeu de démonstration (partenaires, règles de diffusion, missions) dans une base vide
 et affiche les clés API créées.`,
@@ -130,8 +140,11 @@ async function publisherCommand(config: Config, sub: string | undefined, args: s
     }
     const prefix = values["tracking-prefix"] ?? "utm";
     if (prefix !== "utm" && prefix !== "mtm") throw new UsageError("--tracking-prefix doit valoir utm ou mtm");
-    for (const [flag, url] of [["--feed", values.feed], ["--url", values.url]] as const) {
-      if (url !== undefined && !/^https?:\/\/[^\s]+$/i.test(url)) throw new UsageError(`${flag} doit être une URL http(s) (reçu « ${url} »)`);
+    if (values.url !== undefined && !/^https?:\/\/[^\s]+$/i.test(values.url)) throw new UsageError(`--url doit être une URL http(s) (reçu « ${values.url} »)`);
+    if (values.feed !== undefined) {
+      const { checkFeedUrl } = await import("./feeds/network-guard.ts");
+      const checked = checkFeedUrl(values.feed);
+      if (!checked.ok) throw new UsageError(`--feed : ${checked.message}`);
     }
     return withDatabase(config, async ({ db }) => {
       const { publisher, apiKey } = await createPublisher(db, {
@@ -208,6 +221,88 @@ async function diffusionCommand(config: Config, sub: string | undefined, args: s
       print({ ok: true, removed, diffuseur: diffuseurId, annonceur: annonceurId });
     }
   });
+}
+
+/** A one-line progress bar on stderr, only on a terminal. */
+function progressBar(label: string) {
+  if (!process.stderr.isTTY) return { update: () => {}, done: () => {} };
+  const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} Mo`;
+  let shown = false;
+  return {
+    update: ({ bytes, totalBytes, missions }: { bytes: number; totalBytes: number | null; missions: number }) => {
+      shown = true;
+      const width = 30;
+      const share = totalBytes ? Math.min(1, bytes / totalBytes) : null;
+      const bar = share === null ? "" : `[${"#".repeat(Math.round(share * width)).padEnd(width, ".")}] ${Math.round(share * 100)} % `;
+      const size = totalBytes ? `${mb(bytes)} / ${mb(totalBytes)}` : mb(bytes);
+      process.stderr.write(`\r${label} ${bar}${size} · ${missions.toLocaleString("fr-FR")} missions   `);
+    },
+    done: () => {
+      if (shown) process.stderr.write("\n");
+    },
+  };
+}
+
+async function importCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    publisher: { type: "string" },
+    file: { type: "string" },
+    url: { type: "string" },
+    "dry-run": { type: "boolean" },
+    "confirm-deletions": { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(HELP.import);
+    return 0;
+  }
+  if (values.file && values.url) throw new UsageError("--file et --url ne vont pas ensemble : choisissez l'un des deux");
+  if ((values.file || values.url) && !values.publisher) throw new UsageError("--file et --url demandent --publisher ID (le partenaire dont ce sont les missions)");
+  const { checkFeedUrl } = await import("./feeds/network-guard.ts");
+  if (values.url) {
+    const checked = checkFeedUrl(values.url);
+    if (!checked.ok) throw new UsageError(checked.message);
+  }
+  const { runImport } = await import("./feeds/import.ts");
+  const { importAllFeeds } = await import("./feeds/schedule.ts");
+  const { ImportBusyError } = await import("./feeds/history.ts");
+  const { findPublisher } = await import("./publishers/publishers.ts");
+  return withDatabase(config, async ({ db }) => {
+    const deps = { db, feeds: config.feeds };
+    const common = { trigger: "cli" as const, dryRun: values["dry-run"] ?? false, confirmDeletions: values["confirm-deletions"] ?? false };
+    if (!values.publisher) {
+      const bar = progressBar("import");
+      const outcomes = await importAllFeeds(deps, { ...common, onProgress: bar.update });
+      bar.done();
+      print({ imports: outcomes.map((o) => ({ publisherId: o.publisherId, ...(o.report ? summary(o.report) : {}), skipped: o.skipped, error: o.error })) });
+      return outcomes.some((o) => o.error || o.report?.status === "FAILED") ? 1 : 0;
+    }
+    const id = requireId(values.publisher, "--publisher");
+    const publisher = await findPublisher(db, id);
+    if (!publisher) throw new UsageError(`partenaire introuvable : ${id}`);
+    if (!publisher.is_annonceur) throw new UsageError(`le partenaire ${id} n'est pas annonceur : il n'a pas de missions à importer`);
+    const source = values.file
+      ? { kind: "file" as const, path: values.file }
+      : values.url
+        ? { kind: "url" as const, url: values.url }
+        : { kind: "feed" as const };
+    if (source.kind === "feed" && !publisher.feed_url) throw new UsageError(`le partenaire ${id} n'a pas de flux configuré : donnez --file ou --url`);
+    const bar = progressBar(publisher.name);
+    try {
+      const report = await runImport(deps, publisher, { ...common, source, onProgress: bar.update });
+      bar.done();
+      print({ ...summary(report), ...(report.problems ? { problems: report.problems, problemTotal: report.problemTotal } : {}) });
+      return report.status === "FAILED" ? 1 : 0;
+    } catch (err) {
+      bar.done();
+      if (err instanceof ImportBusyError) throw new UsageError(err.message);
+      throw err;
+    }
+  });
+}
+
+function summary(report: import("./feeds/import.ts").ImportReport) {
+  const { problems: _problems, problemTotal: _total, ...rest } = report;
+  return rest;
 }
 
 async function printWelcome(url: string, config: Config) {
@@ -309,6 +404,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         await diffusionCommand(config, rest[0], rest.slice(1));
         return 0;
+      case "import":
+        return await importCommand(config, rest);
       case "demo": {
         const { values } = parse(rest, { missions: { type: "string" } });
         if (values.help) {

@@ -27,6 +27,25 @@ export interface Config {
   redisUrl: string | undefined;
   /** Maximum JSON body size in bytes. */
   bodyLimit: number;
+  feeds: FeedConfig;
+}
+
+export interface FeedConfig {
+  /** Fetch feeds from private, loopback, link-local and CGNAT addresses (local development, tests). */
+  allowPrivateNetworks: boolean;
+  /** Cron expression (Europe/Paris) of the scheduled imports; "off" disables them. */
+  schedule: string;
+  connectTimeoutMs: number;
+  /** Whole download, headers and body. */
+  totalTimeoutMs: number;
+  /** Largest feed accepted, in bytes once decompressed. */
+  maxBytes: number;
+  /** A feed with fewer missions than (1 − this) × the last successful one deletes nothing until confirmed. */
+  dropThreshold: number;
+  /** Missions are withdrawn once every import of the publisher has failed for this many days. */
+  withdrawAfterDays: number;
+  /** Largest XML body of POST /v2/feed/validate, in bytes. */
+  validateMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +120,17 @@ export function loadConfig(env: Env = process.env): Config {
   const redisUrl = readUrl(env, "REDIS_URL", ["redis:", "rediss:"], problems);
   const bodyLimit = readInt(env, "BODY_LIMIT_BYTES", 1_048_576, 1024, 52_428_800, problems);
 
+  const feeds: FeedConfig = {
+    allowPrivateNetworks: readBool(env, "FEED_ALLOW_PRIVATE_NETWORKS", false, problems),
+    schedule: readSchedule(env, "FEED_IMPORT_SCHEDULE", "15 * * * *", problems),
+    connectTimeoutMs: readInt(env, "FEED_CONNECT_TIMEOUT_MS", 10_000, 100, 300_000, problems),
+    totalTimeoutMs: readInt(env, "FEED_TIMEOUT_MS", 600_000, 1000, 3_600_000, problems),
+    maxBytes: readInt(env, "FEED_MAX_BYTES", 1_073_741_824, 1024, 17_179_869_184, problems),
+    dropThreshold: readInt(env, "FEED_DROP_THRESHOLD_PERCENT", 50, 1, 100, problems) / 100,
+    withdrawAfterDays: readInt(env, "FEED_WITHDRAW_AFTER_DAYS", 7, 1, 365, problems),
+    validateMaxBytes: readInt(env, "FEED_VALIDATE_MAX_BYTES", 52_428_800, 1024, 1_073_741_824, problems),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -112,5 +142,19 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit,
     redisUrl,
     bodyLimit,
+    feeds,
   };
+}
+
+/** A 5- or 6-field cron expression, or "off". Checked for shape here; croner checks the values at start. */
+function readSchedule(env: Env, name: string, fallback: string, problems: string[]): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (raw.toLowerCase() === "off") return "off";
+  const fields = raw.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[\d*,/\-A-Za-z?LW#]+$/.test(f))) {
+    problems.push(`${name} doit être une expression cron (par exemple « 15 * * * * » pour chaque heure à 15) ou « off » (reçu « ${raw} »)`);
+    return fallback;
+  }
+  return raw;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.ts";
 import { type DatabaseHandle, openDatabase } from "./db/connection.ts";
 import { migrate } from "./db/migrate.ts";
+import { startFeedScheduler } from "./feeds/schedule.ts";
 import { buildApp } from "./http/app.ts";
 import { preloadPlaces } from "./places/communes.ts";
 
@@ -33,6 +34,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   // The search index loads while the service already answers (/ready says when it is done;
   // searches arriving meanwhile wait for it).
   app.catalog.ready().catch((err) => app.log.error({ err }, "search index load failed"));
+  const scheduler = startFeedScheduler({ db: db.db, feeds: config.feeds, log: app.log });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -41,6 +43,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
     (stopping ??= (async () => {
       await app.close();
       await app.inFlight.drained(10_000);
+      await scheduler.stop();
       await db.close();
     })());
   return { app, database: db, url, stop };

@@ -35,6 +35,7 @@ export interface PublisherTable {
   feed_url: string | null;
   feed_username: string | null;
   feed_password: string | null;
+  feed_date_order: Generated<"dmy" | "mdy">;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;
@@ -175,6 +176,54 @@ export interface MissionEventTable {
   created_at: Timestamp;
 }
 
+export interface FeedImportTable {
+  id: string;
+  publisher_id: string;
+  status: "RUNNING" | "SUCCESS" | "FAILED";
+  trigger: "schedule" | "cli" | "api";
+  source: string | null;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+  finished_at: NullableTimestamp;
+  not_modified: Generated<boolean>;
+  bytes: ColumnType<string, number | undefined, number>;
+  received_count: Generated<number>;
+  feed_mission_count: Generated<number>;
+  created_count: Generated<number>;
+  updated_count: Generated<number>;
+  restored_count: Generated<number>;
+  unchanged_count: Generated<number>;
+  deleted_count: Generated<number>;
+  refused_count: Generated<number>;
+  skipped_count: Generated<number>;
+  warning_count: Generated<number>;
+  pending_deletion_count: Generated<number>;
+  mission_count: number | null;
+  refused_stock_count: number | null;
+  error_code: string | null;
+  error: string | null;
+  warning: string | null;
+  etag: string | null;
+  last_modified: string | null;
+}
+
+export interface FeedImportProblemTable {
+  import_id: string;
+  position: number;
+  client_id: string | null;
+  line: number | null;
+  field: string | null;
+  outcome: "refused" | "skipped" | "warning";
+  message: string;
+}
+
+export interface MissionFeedStateTable {
+  mission_id: string;
+  content_hash: string;
+  problems: ColumnType<unknown, string, string>;
+  mission_updated_at: Timestamp;
+}
+
 export interface Database {
   publisher: PublisherTable;
   api_key: ApiKeyTable;
@@ -184,6 +233,9 @@ export interface Database {
   diffusion_rule: DiffusionRuleTable;
   mission_moderation_status: MissionModerationStatusTable;
   mission_event: MissionEventTable;
+  feed_import: FeedImportTable;
+  feed_import_problem: FeedImportProblemTable;
+  mission_feed_state: MissionFeedStateTable;
 }
 
 export type PublisherRow = Selectable<PublisherTable>;
@@ -194,3 +246,4 @@ export type NewMission = Insertable<MissionTable>;
 export type MissionAddressRow = Selectable<MissionAddressTable>;
 export type OrganizationRow = Selectable<PublisherOrganizationTable>;
 export type DiffusionRuleRow = Selectable<DiffusionRuleTable>;
+export type FeedImportRow = Selectable<FeedImportTable>;

@@ -35,6 +35,23 @@ Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas 
 2. \`PUT /v2/mission/{clientId}\` modifie seulement les champs envoyés (\`addresses\` remplace toutes les adresses).
 3. \`DELETE /v2/mission/{clientId}\` retire la mission (suppression douce, idempotente).
 
+## Publier par flux XML (annonceurs)
+Le flux XML (racine \`<source>\`, une \`<mission>\` par mission, format historique inchangé) est importé **chaque
+heure** depuis l'adresse réglée avec \`PUT /v2/publisher/feed\` (identifiants HTTP Basic possibles).
+- **Avant de le brancher** : \`POST /v2/feed/validate\` (le XML en \`application/xml\`, ou \`{"url": …}\`) renvoie le
+  rapport complet d'un import — créations, modifications, suppressions, missions refusées ou ignorées et pourquoi —
+  sans rien écrire.
+- **Après chaque import** : \`GET /v2/imports\` (historique et compteurs) et \`GET /v2/imports/{id}\` (la liste des
+  problèmes, mission par mission : \`clientId\`, ligne du flux, élément, message).
+- **Sécurité du catalogue** : un flux injoignable, en erreur ou mal formé ne supprime rien. Un flux qui perd plus de
+  la moitié de ses missions d'un coup ne supprime rien non plus : l'import se termine avec un avertissement et les
+  suppressions attendent une confirmation (\`engagement import --publisher ID --confirm-deletions\`). Seul un flux
+  en échec depuis 7 jours voit ses missions retirées ; elles reviennent au premier import réussi.
+- Un flux inchangé (\`ETag\`/\`Last-Modified\` : réponse \`304\`) est un import réussi sans rien à faire ; une
+  mission inchangée n'est pas réécrite ; une mission supprimée qui revient est restaurée (même identifiant).
+- L'adresse du flux doit être publique (http ou https) : adresses privées, locales et identifiants dans l'URL sont
+  refusés. Taille maximale 1 Go (gzip et deflate acceptés), 3 redirections au plus.
+
 ## Diffuser des missions (diffuseurs)
 \`GET /v0/mission\` (liste), \`GET /v0/mission/search\` (avec facettes) et \`GET /v0/mission/{id}\` renvoient les
 missions que vous pouvez diffuser, au format historique (aussi servies sous \`/v2/mission\` en GET). Chaque mission
@@ -81,5 +98,17 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 - **Valeurs hors liste** (\`remote\`, \`compensationUnit\`, \`compensationType\`, \`places\` ≤ 0) : la mission est
   enregistrée \`REFUSED\` avec le message de la règle de modération correspondante (aujourd'hui : \`400\` pour
   certaines), comme pour un flux XML.
+- **Flux XML — le texte reste du texte** : \`<clientId>00123</clientId>\`, un code postal \`01000\` ou un SIREN
+  \`012345678\` gardent leurs zéros (aujourd'hui ils sont lus comme des nombres).
+- **Flux XML — dates** : ISO 8601 (\`2025-09-01\`, \`2025-09-01T09:00:00Z\`) ; \`01/02/2025\` se lit **jour/mois**
+  (1er février) ; aujourd'hui c'est mois/jour (2 janvier) : un réglage du flux (\`"dateOrder": "mdy"\`) garde cette
+  lecture pour les flux qui en dépendent. Un nombre de 10 chiffres est un horodatage Unix en secondes. Une date
+  illisible est signalée (avertissement) et ignorée, elle ne fait plus perdre la mission.
+- **Flux XML — rien n'est perdu en silence** : un titre numérique (\`2024\`) ou absent n'efface plus la mission, elle
+  est enregistrée refusée avec la raison ; \`oui\`/\`non\` sont compris comme \`yes\`/\`no\` ; une valeur invalide
+  (places \`abc\`, \`compensationType\` inconnu) refuse cette seule mission au lieu de faire échouer tout l'import ; une
+  mission illisible (sans \`clientId\` ni organisation identifiable, en double) est ignorée et signalée, et sa version
+  précédente est conservée au lieu d'être supprimée ; une rue corrigée est une modification.
+- **Flux XML — sans \`<?xml\`** : un document qui commence directement par \`<source>\` est accepté.
 - **Publier exige le rôle annonceur** : un partenaire qui n'est pas annonceur reçoit \`403\` sur \`/v2/mission\`.
 `;

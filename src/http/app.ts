@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
 import { diffusionRoutes } from "../diffusion/routes.ts";
+import { FEED_SHARED_SCHEMAS, feedRoutes } from "../feeds/routes.ts";
 import { missionRoutes } from "../missions/routes.ts";
 import { MISSION_SHARED_SCHEMAS } from "../missions/schemas.ts";
 import { organizationRoutes } from "../organizations/routes.ts";
@@ -110,7 +111,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await registerDocs(app, config);
-  for (const schema of [...MISSION_SHARED_SCHEMAS, ...SEARCH_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
+  for (const schema of [...MISSION_SHARED_SCHEMAS, ...SEARCH_SHARED_SCHEMAS, ...FEED_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
 
   const limiter = createLimiter({
     store: config.redisUrl ? new RedisStore(config.redisUrl) : new MemoryStore(),
@@ -129,5 +130,6 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(diffusionRoutes, ctx);
   await app.register(organizationRoutes, ctx);
   await app.register(searchRoutes, ctx);
+  await app.register(feedRoutes, ctx);
   return app;
 }

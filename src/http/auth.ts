@@ -60,3 +60,12 @@ export function currentPublisher(request: FastifyRequest): PublisherRow {
   if (!request.publisher) throw new HttpError(401, "UNAUTHORIZED", "Authentification requise");
   return request.publisher;
 }
+
+/** The authenticated publisher, which must be an annonceur (403 otherwise). */
+export function requireAnnonceur(request: FastifyRequest): PublisherRow {
+  const publisher = currentPublisher(request);
+  if (!publisher.is_annonceur) {
+    throw new HttpError(403, "FORBIDDEN", "Votre compte partenaire n'est pas annonceur : il ne peut pas publier de missions. Contactez l'équipe API Engagement.");
+  }
+  return publisher;
+}

@@ -32,7 +32,7 @@ const ORGANIZATION_KEYS = [
   "organizationReseaux",
 ] as const satisfies readonly (keyof MissionInput)[];
 
-type OrganizationPatch = Partial<
+export type OrganizationPatch = Partial<
   Pick<
     OrganizationRow,
     | "name"

@@ -16,7 +16,7 @@ import type { CreateMissionBody, MissionInput, UpdateMissionBody } from "./schem
 
 export type WriteSource = "api" | "feed" | "cli" | "demo";
 
-interface AddressDraft extends NormalizedAddress {
+export interface AddressDraft extends NormalizedAddress {
   hash: string;
 }
 
@@ -39,8 +39,33 @@ export function addressDrafts(input: NonNullable<MissionInput["addresses"]>): Ad
   return out;
 }
 
-function moderation(publisher: PublisherRow, clientId: string, draft: MissionDraft, country: string | null, organizationName: string | null) {
-  if (publisher.skip_moderation) return { statusCode: "ACCEPTED" as const, statusComment: "" };
+/** The fields of a draft that moderation reads. */
+export type ModeratedDraft = Pick<
+  MissionDraft,
+  | "title"
+  | "description"
+  | "application_url"
+  | "remote"
+  | "places"
+  | "domain"
+  | "compensation_amount"
+  | "compensation_amount_max"
+  | "compensation_unit"
+  | "compensation_type"
+>;
+
+/**
+ * Automatic moderation of a draft (the 18 rules), or ACCEPTED when the annonceur's missions skip it.
+ * `country` is the first address's; API and feed import both go through here.
+ */
+export function moderateDraft(
+  skipModeration: boolean,
+  clientId: string,
+  draft: ModeratedDraft,
+  country: string | null,
+  organizationName: string | null,
+) {
+  if (skipModeration) return { statusCode: "ACCEPTED" as const, statusComment: "" };
   return moderate({
     title: draft.title,
     clientId,
@@ -144,7 +169,7 @@ export async function createMission(
     const org = organization ? await upsertOrganization(trx, publisher.id, organization.clientId, organization.patch) : null;
     const draft = mergeDraft(emptyDraft(now), draftPatch(input, now));
     if (publisher.mission_type && !input.type) draft.type = publisher.mission_type;
-    const verdict = moderation(publisher, clientId, draft, addresses[0]?.country ?? null, org?.name ?? null);
+    const verdict = moderateDraft(publisher.skip_moderation, clientId, draft, addresses[0]?.country ?? null, org?.name ?? null);
     if (verdict.description !== undefined) draft.description = verdict.description;
     const row = {
       ...draft,
@@ -205,7 +230,7 @@ export async function updateMission(
       .execute();
     const draft = mergeDraft(draftOf(existing), draftPatch(input, now));
     const firstCountry = addresses ? (addresses[0]?.country ?? null) : (previousAddresses[0]?.country ?? null);
-    const verdict = moderation(publisher, clientId, draft, firstCountry, org?.name ?? null);
+    const verdict = moderateDraft(publisher.skip_moderation, clientId, draft, firstCountry, org?.name ?? null);
     if (verdict.description !== undefined) draft.description = verdict.description;
     const row: Partial<MissionRow> = {
       ...draft,

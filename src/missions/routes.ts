@@ -2,13 +2,12 @@
  * Annonceur mission routes: `POST /v2/mission`, `PUT|DELETE /v2/mission/:clientId`,
  * `GET /v0/mymission`, `GET /v0/mymission/:clientId`.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { SelectQueryBuilder } from "kysely";
 import { type Static, Type } from "typebox";
 import type { Database } from "../db/schema.ts";
-import { currentPublisher } from "../http/auth.ts";
+import { currentPublisher, requireAnnonceur } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
-import { forbidden } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
 import { createMission, deleteMission, missionNotFound, updateMission } from "./publish.ts";
 import { findOwnMission, selectRecords } from "./records.ts";
@@ -25,14 +24,6 @@ const MyMissionListQuery = Type.Object({
 /** The annonceur's live (ACCEPTED, not deleted) missions. */
 function liveOf<Q extends SelectQueryBuilder<Database, "mission", object>>(query: Q, publisherId: string): Q {
   return query.where("publisher_id", "=", publisherId).where("deleted_at", "is", null).where("status_code", "=", "ACCEPTED") as Q;
-}
-
-function requireAnnonceur(request: FastifyRequest) {
-  const publisher = currentPublisher(request);
-  if (!publisher.is_annonceur) {
-    throw forbidden("Votre compte partenaire n'est pas annonceur : il ne peut pas publier de missions. Contactez l'équipe API Engagement.");
-  }
-  return publisher;
 }
 
 export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }: RouteContext) {

@@ -38,7 +38,7 @@ describe("engagement (help and errors)", () => {
     [["frobnicate"], "commande inconnue"],
     [["publisher", "create"], "--name est obligatoire"],
     [["publisher", "create", "--name", "X", "--mission-type", "stage"], "--mission-type doit valoir"],
-    [["publisher", "create", "--name", "X", "--feed", "ftp://example.org/feed.xml"], "--feed doit être une URL"],
+    [["publisher", "create", "--name", "X", "--feed", "ftp://example.org/feed.xml"], "--feed : L'adresse du flux"],
     [["publisher", "create", "--name", "X", "--bogus"], "option inconnue"],
     [["publisher", "key", "0123456789abcdef01234567"], "partenaire introuvable"],
     [["diffusion", "add", "--diffuseur", "abc"], "--annonceur manquant"],
