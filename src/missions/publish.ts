@@ -55,7 +55,8 @@ export type ModeratedDraft = Pick<
 >;
 
 /**
- * Automatic moderation of a draft (the 18 rules), or ACCEPTED when the annonceur's missions skip it.
+ * Automatic moderation of a draft (the 18 rules), or ACCEPTED when the annonceur's missions skip it
+ * (the description is still cut at 20,000 characters: no stored text is unbounded).
  * `country` is the first address's; API and feed import both go through here.
  */
 export function moderateDraft(
@@ -65,8 +66,7 @@ export function moderateDraft(
   country: string | null,
   organizationName: string | null,
 ) {
-  if (skipModeration) return { statusCode: "ACCEPTED" as const, statusComment: "" };
-  return moderate({
+  const verdict = moderate({
     title: draft.title,
     clientId,
     description: draft.description,
@@ -81,6 +81,8 @@ export function moderateDraft(
     compensationUnit: draft.compensation_unit,
     compensationType: draft.compensation_type,
   }, { isCountryCode });
+  if (!skipModeration) return verdict;
+  return { statusCode: "ACCEPTED" as const, statusComment: "", ...(verdict.description !== undefined ? { description: verdict.description } : {}) };
 }
 
 /** Field-by-field differences, for the event history. */

@@ -135,4 +135,12 @@ describe("moderation rules through POST /v2/mission", () => {
     const res = await server.request("/v2/mission", { method: "POST", apiKey: trusted.apiKey, json: { ...valid("trusted-1"), title: "Solo" } });
     expect(res.body.data.statusCode).toBe("ACCEPTED");
   });
+
+  it("still cuts the description of a publisher that skips moderation at 20,000 characters", async () => {
+    const trusted = await server.partner({ annonceur: true, skipModeration: true });
+    const res = await server.request("/v2/mission", { method: "POST", apiKey: trusted.apiKey, json: { ...valid("trusted-2"), description: "é".repeat(25_000) } });
+    expect(res.body.data.statusCode).toBe("ACCEPTED");
+    const stored = await server.database.db.selectFrom("mission").select("description").where("client_id", "=", "trusted-2").where("publisher_id", "=", trusted.id).executeTakeFirstOrThrow();
+    expect([...stored.description]).toHaveLength(20_000);
+  });
 });
