@@ -8,9 +8,10 @@ PORT=$((20000 + RANDOM % 20000))
 LOG="$DATA_DIR/start.log"
 export DATA_DIR PORT
 unset DATABASE_URL
-npm start >"$LOG" 2>&1 &
+# Own process group, so that stopping it stops npm AND the service it started.
+setsid npm start >"$LOG" 2>&1 &
 PID=$!
-stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA_DIR"; }
+stop() { kill -TERM -- "-$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA_DIR"; }
 trap stop EXIT
 for _ in $(seq 1 180); do
   grep -q "API Engagement écoute sur" "$LOG" && break
