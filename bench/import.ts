@@ -42,7 +42,10 @@ function runNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<
 }
 
 const lastJsonLine = (out: string) => JSON.parse(out.trim().split("\n").at(-1)!);
-const step = async (...args: string[]) => lastJsonLine(await runNode(["--import", "tsx", path.join(root, "bench/import-run.ts"), ...args]));
+/** Same heap bound as `engagement import` (bin/engagement). */
+const IMPORT_HEAP_MB = 160;
+const step = async (...args: string[]) =>
+  lastJsonLine(await runNode([`--max-old-space-size=${IMPORT_HEAP_MB}`, "--import", "tsx", path.join(root, "bench/import-run.ts"), ...args]));
 
 function serveDirectory(dir: string): Promise<{ url: (name: string) => string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {

@@ -12,46 +12,10 @@
  *   never reached diffuseurs; here it is an update.
  */
 import type { MissionAddressRow, MissionRow } from "../db/schema.ts";
+import { DRAFT_FIELDS } from "../missions/draft.ts";
 
-/** Mission columns the feed controls, compared field by field. */
-export const COMPARED_FIELDS = [
-  "title",
-  "description",
-  "description_html",
-  "application_url",
-  "image",
-  "metadata",
-  "domain",
-  "activities",
-  "tags",
-  "tasks",
-  "audience",
-  "soft_skills",
-  "requirements",
-  "rome_skills",
-  "remote",
-  "schedule",
-  "duration",
-  "posted_at",
-  "start_at",
-  "end_at",
-  "priority",
-  "places",
-  "places_status",
-  "type",
-  "snu",
-  "snu_places",
-  "open_to_minors",
-  "reduced_mobility_accessible",
-  "close_to_transport",
-  "compensation_amount",
-  "compensation_amount_max",
-  "compensation_unit",
-  "compensation_type",
-  "status_code",
-  "status_comment",
-  "organization_id",
-] as const satisfies readonly (keyof MissionRow)[];
+/** Mission columns the feed controls (the annonceur's draft, status, organisation), compared field by field. */
+export const COMPARED_FIELDS = [...DRAFT_FIELDS, "status_code", "status_comment", "organization_id"] as const;
 
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 export type ComparedMission = Pick<MissionRow, ComparedField>;

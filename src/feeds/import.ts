@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { FeedConfig } from "../config.ts";
+import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
 import type { PublisherRow } from "../db/schema.ts";
 import { HttpError } from "../http/errors.ts";
@@ -26,7 +27,7 @@ import {
   StoredProblems,
 } from "./history.ts";
 import type { FeedProblem, FeedSettings } from "./types.ts";
-import { emptyCounters, type ImportCounters, importBatch, type ProblemSink } from "./write.ts";
+import { applyBatch, emptyCounters, type ImportCounters, type PreparedBatch, prepareBatch, type ProblemSink } from "./write.ts";
 import { FeedFormatError, readFeedMissions } from "./xml-reader.ts";
 
 export type FeedSource =
@@ -193,6 +194,21 @@ async function stock(db: Db, publisherId: string): Promise<{ missionCount: numbe
   return { missionCount: Number(row.total), refused: Number(row.refused) };
 }
 
+/** Missions per batch: one transaction each. */
+const BATCH_SIZE = 500;
+
+/** Rows written from which the planner statistics are refreshed at once (autovacuum may take minutes). */
+const ANALYZE_AFTER_ROWS = 5000;
+
+/**
+ * After a large import the planner must know the new table sizes: with stale statistics the next
+ * import's look-ups (500 clientIds at a time) can turn into sequential scans.
+ */
+async function refreshStatistics(db: Db, counters: ImportCounters): Promise<void> {
+  if (counters.created + counters.updated + counters.deleted < ANALYZE_AFTER_ROWS) return;
+  await sql`ANALYZE mission, mission_address, mission_feed_state, publisher_organization`.execute(db);
+}
+
 const percent = (share: number) => `${Math.round(share * 100)} %`;
 
 /**
@@ -259,15 +275,38 @@ export async function runImport(deps: ImportDeps, publisher: PublisherRow, optio
       const seen = new Map<string, number>();
       const ctx = { db, publisher, settings: feedSettingsOf(publisher), dryRun, importStart: startedAt, seen, counters, problems };
       const tick = () => options.onProgress?.({ bytes: progress.bytes, totalBytes: opened.totalBytes, missions: counters.received });
-      for await (const batch of readFeedMissions(counted(opened.body, progress, tick))) {
-        await importBatch(ctx, batch);
-        if (stored && importId) {
-          await stored.flush();
-          await heartbeat(db, importId);
+      // The stages overlap: while a batch is written (by PostgreSQL, on another core), the next
+      // ones are read and normalised.
+      let writing: Promise<void> | null = null;
+      const ahead: Promise<PreparedBatch>[] = [];
+      const writeNext = async () => {
+        const prepared = await ahead.shift()!;
+        if (writing) await writing;
+        writing = applyBatch(ctx, prepared).then(async () => {
+          if (stored && importId) {
+            await stored.flush();
+            await heartbeat(db, importId);
+          }
+          tick();
+        });
+        writing.catch(() => {}); // awaited (and thrown) at the next batch or after the loop
+      };
+      try {
+        for await (const batch of readFeedMissions(counted(opened.body, progress, tick), { batchSize: BATCH_SIZE })) {
+          const prepared = prepareBatch(ctx, batch);
+          prepared.catch(() => {});
+          ahead.push(prepared);
+          if (ahead.length >= 2) await writeNext();
         }
-        tick();
+        while (ahead.length) await writeNext();
+      } catch (err) {
+        // What is in flight completes before the failure is recorded.
+        await Promise.allSettled([...ahead, writing]);
+        throw err;
       }
+      if (writing) await writing;
       const warning = await deleteAbsent(deps, publisher, counters, seen, options);
+      if (!dryRun) await refreshStatistics(db, counters);
       outcome = { status: "SUCCESS", notModified: false, errorCode: null, error: null, warning, etag: opened.etag, lastModified: opened.lastModified };
     }
   } catch (err) {

@@ -8,9 +8,10 @@
  * only the missions that really changed (see changes.ts), with their addresses, history events and
  * import state. With `dryRun`, everything is computed and nothing is written.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
+import { uuidv7 } from "../db/uuid7.ts";
 import type { MissionAddressRow, MissionRow, OrganizationRow, PublisherRow } from "../db/schema.ts";
 import type { AddressDraft } from "../missions/publish.ts";
 import { monthsBetween } from "../missions/rules/normalize.ts";
@@ -21,8 +22,8 @@ import type { FeedProblem, FeedSettings, NormalizedFeedMission, XmlElement } fro
 /** Bump when the reading of a feed changes, so that every mission is normalised again once. */
 const NORMALISATION_VERSION = "1";
 
-/** Bind parameters per statement, well under PostgreSQL's 65,535. */
-const MAX_PARAMS = 30_000;
+/** Rows per bulk INSERT statement. */
+const ROWS_PER_INSERT = 2000;
 
 export interface ImportCounters {
   received: number;
@@ -75,16 +76,20 @@ export function settingsKey(settings: FeedSettings): string {
   return JSON.stringify([NORMALISATION_VERSION, settings.missionType, settings.skipModeration, settings.dateOrder, settings.defaultOrganizationLogo]);
 }
 
-function feedElementText(el: XmlElement, out: string[]): void {
-  out.push("<", el.name, ">", el.text.replace(/[<>\\]/g, "\\$&"));
-  for (const child of el.children) feedElementText(child, out);
-  out.push("</>");
+/**
+ * Names, texts and nesting of an element, separated by control characters that XML text cannot
+ * contain (the reader removes them), so no escaping is needed.
+ */
+function flatten(el: XmlElement, out: string[]): void {
+  out.push("\u0001", el.name, "\u0002", el.text);
+  for (const child of el.children) flatten(child, out);
+  out.push("\u0003");
 }
 
 /** Fingerprint of a <mission> element (names, texts and nesting; not its line) and of the settings. */
 export function elementHash(el: XmlElement, key: string): string {
   const parts: string[] = [key];
-  feedElementText(el, parts);
+  flatten(el, parts);
   return createHash("sha1").update(parts.join("")).digest("base64url");
 }
 
@@ -111,26 +116,43 @@ interface Planned {
   stored: StoredState | undefined;
 }
 
+/**
+ * A batch ready to be written: the missions to write and, in feed order, every entry's problems
+ * (reported when the batch is applied, so that the report follows the feed whatever the overlap
+ * between batches).
+ */
+export interface PreparedBatch {
+  planned: Planned[];
+  entries: (Planned | FeedProblem[])[];
+}
+
 type MissionWrite = Omit<MissionRow, "created_at" | "client_id" | "publisher_id" | "id" | "last_sync_at" | "domain_original"> & {
   last_sync_at: Date;
 };
 
-/** Runs one batch of <mission> elements through normalisation, change detection and writes. */
-export async function importBatch(ctx: BatchContext, elements: XmlElement[]): Promise<void> {
+/**
+ * First half of a batch, without writing: duplicates, fingerprints, stored state, normalisation.
+ * It may run while the previous batch is being written (its missions are other clientIds).
+ */
+export async function prepareBatch(ctx: BatchContext, elements: XmlElement[]): Promise<PreparedBatch> {
   const { counters } = ctx;
   const key = settingsKey(ctx.settings);
+  const entries: PreparedBatch["entries"] = [];
+  const planned: Planned[] = [];
   const candidates: Candidate[] = [];
+  const order: (Candidate | FeedProblem[])[] = [];
   for (const el of elements) {
     counters.received += 1;
     const clientId = el.oversized ? null : feedClientId(el);
     if (clientId === null) {
-      const result = normalizeFeedMission(el, ctx.settings);
-      skip(ctx, result.problems);
+      counters.skipped += 1;
+      order.push(normalizeFeedMission(el, ctx.settings).problems);
       continue;
     }
     const first = ctx.seen.get(clientId);
     if (first !== undefined) {
-      skip(ctx, [
+      counters.skipped += 1;
+      order.push([
         {
           clientId,
           line: el.line,
@@ -143,39 +165,53 @@ export async function importBatch(ctx: BatchContext, elements: XmlElement[]): Pr
     }
     ctx.seen.set(clientId, el.line);
     counters.feedMissions += 1;
-    candidates.push({ clientId, el, hash: elementHash(el, key) });
+    const candidate = { clientId, el, hash: elementHash(el, key) };
+    candidates.push(candidate);
+    order.push(candidate);
   }
-  if (candidates.length === 0) return;
-
-  const states = await loadStates(ctx.db, ctx.publisher.id, candidates.map((c) => c.clientId));
-  const planned: Planned[] = [];
-  for (const candidate of candidates) {
-    const stored = states.get(candidate.clientId);
-    if (stored && !stored.deleted && stored.state_current && stored.content_hash === candidate.hash) {
+  const states = candidates.length ? await loadStates(ctx.db, ctx.publisher.id, candidates.map((c) => c.clientId)) : new Map<string, StoredState>();
+  const isUnchanged = (c: Candidate) => {
+    const stored = states.get(c.clientId);
+    return stored !== undefined && !stored.deleted && stored.state_current && stored.content_hash === c.hash;
+  };
+  const results = new Map(candidates.filter((c) => !isUnchanged(c)).map((c) => [c, normalizeFeedMission(c.el, ctx.settings)]));
+  for (const item of order) {
+    if (Array.isArray(item)) {
+      entries.push(item);
+      continue;
+    }
+    const stored = states.get(item.clientId);
+    const result = results.get(item);
+    if (!result) {
       counters.unchanged += 1;
-      if (stored.status_code === "REFUSED") counters.refused += 1;
-      report(ctx, (stored.problems ?? []).map((p) => ({ ...p, clientId: candidate.clientId, line: p.line ?? candidate.el.line })));
+      if (stored?.status_code === "REFUSED") counters.refused += 1;
+      entries.push((stored?.problems ?? []).map((p) => ({ ...p, clientId: item.clientId, line: p.line ?? item.el.line })));
       continue;
     }
-    const result = normalizeFeedMission(candidate.el, ctx.settings);
     if (result.kind === "skipped") {
-      skip(ctx, result.problems);
+      counters.skipped += 1;
+      entries.push(result.problems);
       continue;
     }
-    planned.push({ candidate, mission: result.mission, problems: result.problems, stored });
+    const plan = { candidate: item, mission: result.mission, problems: result.problems, stored };
+    planned.push(plan);
+    entries.push(plan);
   }
-  if (planned.length === 0) return;
-
-  if (ctx.dryRun) {
-    await planWrites(ctx, ctx.db, planned);
-    return;
-  }
-  await ctx.db.transaction().execute((trx) => planWrites(ctx, trx, planned));
+  return { planned, entries };
 }
 
-function skip(ctx: BatchContext, problems: FeedProblem[]) {
-  ctx.counters.skipped += 1;
-  report(ctx, problems);
+/** Second half of a batch: organisations, then missions, addresses, events and import state, in one transaction. */
+export async function applyBatch(ctx: BatchContext, batch: PreparedBatch): Promise<void> {
+  if (batch.planned.length > 0) {
+    if (ctx.dryRun) await planWrites(ctx, ctx.db, batch.planned);
+    else await ctx.db.transaction().execute((trx) => planWrites(ctx, trx, batch.planned));
+  }
+  for (const entry of batch.entries) report(ctx, Array.isArray(entry) ? entry : entry.problems);
+}
+
+/** Both halves, one after the other. */
+export async function importBatch(ctx: BatchContext, elements: XmlElement[]): Promise<void> {
+  await applyBatch(ctx, await prepareBatch(ctx, elements));
 }
 
 function report(ctx: BatchContext, problems: FeedProblem[]) {
@@ -218,7 +254,7 @@ async function writeOrganizations(ctx: BatchContext, db: Db, planned: Planned[])
   for (const [clientId, patch] of wanted) {
     const stored = byClientId.get(clientId);
     if (!stored) {
-      const id = randomUUID();
+      const id = uuidv7();
       ids.set(clientId, id);
       inserts.push({ id, publisher_id: ctx.publisher.id, client_id: clientId, ...patch });
       continue;
@@ -256,7 +292,7 @@ function finalRow(ctx: BatchContext, mission: NormalizedFeedMission, organizatio
   };
 }
 
-function addressRow(missionId: string, a: AddressDraft, position: number, id: string = randomUUID()) {
+function addressRow(missionId: string, a: AddressDraft, position: number, id: string = uuidv7()) {
   return {
     id,
     mission_id: missionId,
@@ -301,7 +337,7 @@ async function planWrites(ctx: BatchContext, db: Db, planned: Planned[]): Promis
   const missionInserts: Record<string, unknown>[] = [];
   const addressInserts: ReturnType<typeof addressRow>[] = [];
   const addressDeletes: string[] = [];
-  const events: { mission_id: string; type: "create" | "update" | "restore"; changes: string; source: string }[] = [];
+  const events: { mission_id: string; type: "create" | "update" | "restore"; changes: object; source: string }[] = [];
   const states: { id: string; hash: string; problems: string }[] = [];
 
   for (const p of planned) {
@@ -309,18 +345,17 @@ async function planWrites(ctx: BatchContext, db: Db, planned: Planned[]): Promis
     const storedRow = p.stored ? rowsById.get(p.stored.id) : undefined;
     const row = finalRow(ctx, p.mission, organizationId, storedRow, now);
     if (row.status_code === "REFUSED") counters.refused += 1;
-    report(ctx, p.problems);
     const problemsJson = JSON.stringify(p.problems.map((x) => ({ ...x, clientId: null })));
 
     if (!storedRow) {
-      const id = randomUUID();
+      const id = uuidv7();
       counters.created += 1;
       missionInserts.push({ id, client_id: p.candidate.clientId, publisher_id: ctx.publisher.id, created_at: now, ...row });
       p.mission.addresses.forEach((a, i) => addressInserts.push(addressRow(id, a, i)));
       events.push({
         mission_id: id,
         type: "create",
-        changes: JSON.stringify({ statusCode: row.status_code, addresses: addressSummary(p.mission.addresses) }),
+        changes: { statusCode: row.status_code, addresses: addressSummary(p.mission.addresses) },
         source: "feed",
       });
       states.push({ id, hash: p.candidate.hash, problems: problemsJson });
@@ -345,7 +380,7 @@ async function planWrites(ctx: BatchContext, db: Db, planned: Planned[]): Promis
       await db.updateTable("mission").set(row).where("id", "=", storedRow.id).execute();
       if (addressesChanged) planAddressSync(storedRow.id, previousAddresses, p.mission.addresses, addressInserts, addressDeletes);
     }
-    events.push({ mission_id: storedRow.id, type: restored ? "restore" : "update", changes: JSON.stringify(changes), source: "feed" });
+    events.push({ mission_id: storedRow.id, type: restored ? "restore" : "update", changes, source: "feed" });
     states.push({ id: storedRow.id, hash: p.candidate.hash, problems: problemsJson });
   }
   if (ctx.dryRun) return;
@@ -399,16 +434,20 @@ async function saveStates(db: Db, states: { id: string; hash: string; problems: 
   }
 }
 
-/** Multi-row INSERT, split so that no statement exceeds MAX_PARAMS bind parameters. */
+/**
+ * Bulk INSERT with one parameter: the rows as a JSON array, turned into records by PostgreSQL
+ * (jsonb_populate_recordset). Much cheaper than thousands of bind parameters, and lists map to
+ * array columns. Every row must have the same keys.
+ */
 async function insertRows(
   db: Db,
   table: "mission" | "mission_address" | "mission_event" | "publisher_organization",
   rows: object[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const columns = Object.keys(rows[0] as object).length || 1;
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns));
-  for (let i = 0; i < rows.length; i += perStatement) {
-    await db.insertInto(table).values(rows.slice(i, i + perStatement) as never).execute();
+  const columns = sql.join(Object.keys(rows[0]!).map((c) => sql.id(c)));
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const json = JSON.stringify(rows.slice(i, i + ROWS_PER_INSERT));
+    await sql`INSERT INTO ${sql.table(table)} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${json}::jsonb)`.execute(db);
   }
 }

@@ -39,6 +39,11 @@ export interface ReadFeedOptions {
   maxDepth?: number;
   /** Missions per yielded batch. Default 500. */
   batchSize?: number;
+  /**
+   * A batch is also yielded as soon as its missions hold this many characters (default 8 Mi), so
+   * that a feed of very large missions keeps batches (and memory) small.
+   */
+  maxBatchChars?: number;
 }
 
 /** Budget charged for each element of a mission, so that many empty elements are bounded too. */
@@ -65,6 +70,8 @@ export async function* readFeedMissions(
   options: ReadFeedOptions = {},
 ): AsyncGenerator<XmlElement[]> {
   const batchSize = positiveInteger(options.batchSize, 500, "batchSize");
+  const maxBatchChars = positiveInteger(options.maxBatchChars, 8 * 1_048_576, "maxBatchChars");
+  const full = () => reader.pending.length >= batchSize || (reader.pending.length > 0 && reader.pendingChars >= maxBatchChars);
   const reader = new MissionReader(
     positiveInteger(options.maxMissionBytes, 1_048_576, "maxMissionBytes"),
     positiveInteger(options.maxDepth, 16, "maxDepth"),
@@ -75,12 +82,12 @@ export async function* readFeedMissions(
     const text = decoder.decode(chunk);
     if (text.length <= WRITE_SLICE) {
       reader.write(text);
-      while (reader.pending.length >= batchSize) yield reader.take(batchSize);
+      while (full()) yield reader.take(batchSize);
       continue;
     }
     for (let at = 0; at < text.length; at += WRITE_SLICE) {
       reader.write(text.slice(at, at + WRITE_SLICE));
-      while (reader.pending.length >= batchSize) yield reader.take(batchSize);
+      while (full()) yield reader.take(batchSize);
     }
   }
   reader.write(decoder.end());
@@ -183,6 +190,8 @@ const DISALLOWED_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uff
 class MissionReader {
   /** Missions completed and not handed out yet, in feed order. */
   pending: XmlElement[] = [];
+  /** Size of the pending missions, counted like `maxMissionBytes`. */
+  pendingChars = 0;
   private missionCount = 0;
 
   private readonly parser = new SaxesParser();
@@ -228,6 +237,7 @@ class MissionReader {
 
   /** Removes and returns the first `size` pending missions. */
   take(size: number): XmlElement[] {
+    this.pendingChars = 0;
     if (this.pending.length <= size) {
       const batch = this.pending;
       this.pending = [];
@@ -348,6 +358,7 @@ class MissionReader {
     this.top = this.stack[this.stack.length - 1] ?? null;
     if (depth === 2) {
       this.pending.push(mission);
+      this.pendingChars += this.budget;
       this.missionCount++;
       this.mission = null;
       this.oversized = false;

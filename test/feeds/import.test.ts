@@ -10,7 +10,7 @@ import { type FeedConfig, loadConfig } from "../../src/config.ts";
 import type { PublisherRow } from "../../src/db/schema.ts";
 import { ImportBusyError } from "../../src/feeds/history.ts";
 import { type ImportOptions, runImport } from "../../src/feeds/import.ts";
-import { importAllFeeds } from "../../src/feeds/schedule.ts";
+import { importAllFeeds, startFeedScheduler } from "../../src/feeds/schedule.ts";
 import { type FeedServer, startFeedServer } from "../support/feed-server.ts";
 import { feedMission, feedXml } from "../support/feed-xml.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
@@ -403,6 +403,22 @@ describe("safety nets", () => {
     expect(mine.filter((o) => o.report)).toHaveLength(1);
     const runs = await db().selectFrom("feed_import").select("id").where("publisher_id", "=", a.id).execute();
     expect(runs).toHaveLength(1);
+  });
+});
+
+describe("schedule", () => {
+  it("imports the feeds on its cron schedule, and stops cleanly", async () => {
+    const a = await annonceur(feedXml(missions(2)));
+    const scheduler = startFeedScheduler({ db: db(), feeds: { ...feeds, schedule: "* * * * * *" } });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await liveMissions(a.id)).length < 2) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await scheduler.stop();
+    }
+    expect(await liveMissions(a.id)).toHaveLength(2);
+    const runs = await db().selectFrom("feed_import").selectAll().where("publisher_id", "=", a.id).execute();
+    expect(runs.map((r) => [r.trigger, r.status])).toEqual([["schedule", "SUCCESS"]]);
   });
 });
 

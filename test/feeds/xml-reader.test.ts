@@ -420,6 +420,15 @@ describe("readFeedMissions: streaming", () => {
     expect((await readBatches(chunks(source(mission(1))))).map((b) => b.length)).toEqual([1]);
   });
 
+  it("also cuts a batch when its missions hold maxBatchChars characters", async () => {
+    const big = (i: number) => `<mission><clientId>${i}</clientId><description>${"x".repeat(10_000)}</description></mission>\n`;
+    const all = source(Array.from({ length: 10 }, (_, i) => big(i)).join(""));
+    const batches = await readBatches(chunks(...all.match(/[^]{1,4096}/g)!), { batchSize: 500, maxBatchChars: 25_000 });
+    expect(batches.length).toBeGreaterThanOrEqual(4);
+    expect(batches.every((b) => b.length <= 3)).toBe(true);
+    expect(batches.flat()).toHaveLength(10);
+  });
+
   it("pulls input only as batches are consumed, and closes the input when the consumer stops", async () => {
     let pulled = 0;
     let closed = false;

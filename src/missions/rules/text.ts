@@ -5,8 +5,8 @@
  * must have gone through `sanitizeMissionHtml`; the plain-text `description` is what moderation
  * checks and what search indexes.
  */
-import { compile, type HtmlToTextOptions } from "html-to-text";
 import sanitizeHtml from "sanitize-html";
+import { sanitizedHtmlToPlainText } from "./plain-text.ts";
 
 /** Legacy test for "this description is HTML": any opening or closing tag. */
 const HTML_TAG = /<\/?[a-z][\s\S]*>/i;
@@ -25,54 +25,12 @@ export function hasEncodingIssue(text: string): boolean {
 }
 
 /**
- * html-to-text settings, chosen for plain text that reads well in a search index, an e-mail or a
- * screen reader:
- * - `wordwrap: false`: no hard line breaks every 80 characters (the legacy service kept the library
- *   default of 80, which cut sentences in the stored text);
- * - `preserveNewlines: true`: newlines inside text nodes are kept (legacy behaviour; some feeds
- *   format their "HTML" with bare newlines);
- * - `<ul>` items are prefixed with " • " (legacy), `<ol>` items keep the default "1. ";
- * - links: only their text, never "[https://…]" (URLs are noise in a description);
- * - headings keep their case (the library uppercases them by default);
- * - images, scripts, styles and embedded frames produce no text.
- */
-const PLAIN_TEXT_OPTIONS: HtmlToTextOptions = {
-  wordwrap: false,
-  preserveNewlines: true,
-  selectors: [
-    { selector: "a", options: { ignoreHref: true } },
-    { selector: "img", format: "skip" },
-    { selector: "script", format: "skip" },
-    { selector: "style", format: "skip" },
-    { selector: "noscript", format: "skip" },
-    { selector: "iframe", format: "skip" },
-    { selector: "object", format: "skip" },
-    { selector: "svg", format: "skip" },
-    { selector: "template", format: "skip" },
-    { selector: "head", format: "skip" },
-    { selector: "ul", options: { itemPrefix: " • " } },
-    { selector: "h1", options: { uppercase: false } },
-    { selector: "h2", options: { uppercase: false } },
-    { selector: "h3", options: { uppercase: false } },
-    { selector: "h4", options: { uppercase: false } },
-    { selector: "h5", options: { uppercase: false } },
-    { selector: "h6", options: { uppercase: false } },
-    { selector: "table", format: "dataTable", options: { uppercaseHeaderCells: false } },
-  ],
-};
-
-/** The options compiled once: `convert` recompiles its selectors on every call (7× slower). */
-const toPlainText = compile(PLAIN_TEXT_OPTIONS);
-
-/**
- * Plain text of an HTML fragment (entities decoded, see `PLAIN_TEXT_OPTIONS` for the layout rules).
- * Trailing spaces on each line are removed, and the result is trimmed.
+ * Plain text of an HTML fragment: sanitised first (so text inside removed tags such as `<script>`
+ * never appears), then laid out by `sanitizedHtmlToPlainText` (blank line between blocks, " • " list
+ * items, link text without the URL, entities decoded, no line wrapping).
  */
 export function htmlToPlainText(html: string): string {
-  return toPlainText(html)
-    .replace(/[ \t]+$/gm, "")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
+  return sanitizedHtmlToPlainText(sanitizeMissionHtml(html));
 }
 
 /** Link targets allowed in mission HTML. Anything else (javascript:, data:, relative, "//host") is unwrapped. */
@@ -227,7 +185,7 @@ export interface DescribedText {
 export function describe(input: string): DescribedText {
   if (looksLikeHtml(input)) {
     const descriptionHtml = sanitizeMissionHtml(input);
-    return { description: htmlToPlainText(descriptionHtml), descriptionHtml };
+    return { description: sanitizedHtmlToPlainText(descriptionHtml), descriptionHtml };
   }
   return { description: input.replace(/\r\n?/g, "\n").trim(), descriptionHtml: plainTextToHtml(input) };
 }
