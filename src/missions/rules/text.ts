@@ -7,6 +7,7 @@
  */
 import sanitizeHtml from "sanitize-html";
 import { sanitizedHtmlToPlainText } from "./plain-text.ts";
+import { sanitizeSafeSubset } from "./safe-html.ts";
 
 /** Legacy test for "this description is HTML": any opening or closing tag. */
 const HTML_TAG = /<\/?[a-z][\s\S]*>/i;
@@ -142,6 +143,11 @@ function tidyLineBreaks(html: string): string {
 
 /** Sanitised HTML for a mission description (see `SANITIZE_OPTIONS`), trimmed. */
 export function sanitizeMissionHtml(html: string): string {
+  return tidyLineBreaks((sanitizeSafeSubset(html) ?? sanitizeHtml(html, SANITIZE_OPTIONS)).trim()).trim();
+}
+
+/** The same through sanitize-html only, without the fast path (its reference in tests). */
+export function sanitizeMissionHtmlWithLibrary(html: string): string {
   return tidyLineBreaks(sanitizeHtml(html, SANITIZE_OPTIONS).trim()).trim();
 }
 
