@@ -436,7 +436,7 @@ async function saveStates(db: Db, states: { id: string; hash: string; problems: 
 
 /**
  * Bulk INSERT with one parameter: the rows as a JSON array, turned into records by PostgreSQL
- * (jsonb_populate_recordset). Much cheaper than thousands of bind parameters, and lists map to
+ * (json_populate_recordset). Much cheaper than thousands of bind parameters, and lists map to
  * array columns. Every row must have the same keys.
  */
 async function insertRows(
@@ -448,6 +448,6 @@ async function insertRows(
   const columns = sql.join(Object.keys(rows[0]!).map((c) => sql.id(c)));
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const json = JSON.stringify(rows.slice(i, i + ROWS_PER_INSERT));
-    await sql`INSERT INTO ${sql.table(table)} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${json}::jsonb)`.execute(db);
+    await sql`INSERT INTO ${sql.table(table)} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${sql.table(table)}, ${json}::json)`.execute(db);
   }
 }
