@@ -315,29 +315,13 @@ function normalize(el: XmlElement, settings: FeedSettings): NormalizeResult {
   const sirenText = ownText(sirenElement) || null;
   const siretElement = r.find("organizationSiret");
   const siretText = ownText(siretElement) || null;
-  if (rnaText !== null && normalizeRna(rnaText) === null) {
-    r.report(
-      "warning",
-      rnaElement?.name ?? "organizationRNA",
-      `RNA invalide ${quote(rnaText)} : W suivi de 9 chiffres ou lettres attendu ; valeur ignorée`,
-      rnaElement,
-    );
-  }
-  if (sirenText !== null && normalizeSiren(sirenText).siren === null) {
-    r.report(
-      "warning",
-      "organizationSiren",
-      `SIREN invalide ${quote(sirenText)} : 9 chiffres attendus (14 pour un SIRET) ; valeur ignorée`,
-      sirenElement,
-    );
-  }
-  if (siretText !== null && normalizeSiren(siretText).siren === null) {
-    r.report(
-      "warning",
-      "organizationSiret",
-      `SIRET invalide ${quote(siretText)} : 14 chiffres attendus (9 pour un SIREN) ; valeur ignorée`,
-      siretElement,
-    );
+  const identifierChecks = [
+    [rnaText, rnaElement, rnaElement?.name ?? "organizationRNA", (v: string) => normalizeRna(v) !== null, "RNA invalide", "W suivi de 9 chiffres ou lettres attendu"],
+    [sirenText, sirenElement, "organizationSiren", (v: string) => normalizeSiren(v).siren !== null, "SIREN invalide", "9 chiffres attendus (14 pour un SIRET)"],
+    [siretText, siretElement, "organizationSiret", (v: string) => normalizeSiren(v).siren !== null, "SIRET invalide", "14 chiffres attendus (9 pour un SIREN)"],
+  ] as const;
+  for (const [value, element, field, valid, label, expected] of identifierChecks) {
+    if (value !== null && !valid(value)) r.report("warning", field, `${label} ${quote(value)} : ${expected} ; valeur ignorée`, element);
   }
   const identifiers = {
     organizationClientId: r.text("organizationClientId"),
