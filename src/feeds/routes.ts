@@ -284,7 +284,7 @@ export async function feedRoutes(app: FastifyInstance, { db, config, requireApiK
         tags: ["Flux"],
         summary: "Vérifier un flux sans l'importer",
         description:
-          "Lit un flux comme un import le ferait, avec vos missions actuelles, et renvoie le rapport complet (créations, modifications, suppressions, refus et leurs raisons), sans rien écrire. Envoyez le XML (Content-Type: application/xml, 50 Mo au plus) ou `{\"url\": …}` en JSON.",
+          "Lit un flux comme un import le ferait, avec vos missions actuelles, et renvoie le rapport complet (créations, modifications, suppressions, refus et leurs raisons), sans rien écrire. Envoyez le XML (Content-Type: application/xml) ou `{\"url\": …}` en JSON ; 50 Mo au plus dans les deux cas (un flux plus gros se vérifie avec `engagement import --dry-run`).",
         security: API_KEY_SECURITY,
         body: {
           "x-documentation-only": true,
@@ -308,7 +308,9 @@ export async function feedRoutes(app: FastifyInstance, { db, config, requireApiK
           { field: "url", message: "adresse du flux ou XML attendu" },
         ]);
       }
-      const report = await runImport({ db, feeds: config.feeds, log: request.log }, publisher, { trigger: "api", source, dryRun: true });
+      // A validation runs inside a request: the feed it reads (uploaded or fetched) is capped like an upload.
+      const feeds = { ...config.feeds, maxBytes: Math.min(config.feeds.maxBytes, config.feeds.validateMaxBytes) };
+      const report = await runImport({ db, feeds, log: request.log }, publisher, { trigger: "api", source, dryRun: true });
       return {
         ok: true,
         data: {

@@ -25,7 +25,7 @@ let pathCounter = 0;
 
 beforeAll(async () => {
   // The validator fetches from this machine's loopback: allowed as FEED_ALLOW_PRIVATE_NETWORKS=true would.
-  server = await startTestServer({ feeds: { ...loadConfig({}).feeds, allowPrivateNetworks: true } });
+  server = await startTestServer({ feeds: { ...loadConfig({}).feeds, allowPrivateNetworks: true, validateMaxBytes: 200_000 } });
   web = await startFeedServer();
   feeds = { ...server.config.feeds, allowPrivateNetworks: true, connectTimeoutMs: 1000, totalTimeoutMs: 1500, maxBytes: 1_000_000 };
 });
@@ -483,6 +483,19 @@ describe("annonceur API", () => {
     expect(real.missionCount).toBe(dry.missionCount);
     const stored = await problemsOf(real.id!);
     expect(stored.map((p) => ({ clientId: p.client_id, line: p.line, field: p.field, outcome: p.outcome, message: p.message }))).toEqual(dry.problems);
+  });
+
+  it("caps what the validator reads, uploaded or fetched", async () => {
+    const big = feedXml(missions(300));
+    const a = await annonceur(big);
+    expect(big.length).toBeGreaterThan(200_000);
+    const upload = await server.request("/v2/feed/validate", { method: "POST", apiKey: a.apiKey, headers: { "content-type": "application/xml" }, body: big });
+    expect(upload.status).toBe(413);
+    expect(upload.body).toMatchObject({ ok: false, code: "PAYLOAD_TOO_LARGE" });
+    const byUrl = await server.request("/v2/feed/validate", { method: "POST", apiKey: a.apiKey, json: { url: web.url(a.feedPath) } });
+    expect(byUrl.status).toBe(200);
+    expect(byUrl.body.data).toMatchObject({ status: "FAILED", error: { code: "TOO_LARGE" } });
+    expect(await liveMissions(a.id)).toHaveLength(0);
   });
 
   it("answers a clear error for a broken feed sent to the validator", async () => {
