@@ -234,10 +234,11 @@ async function deleteAbsent(deps: ImportDeps, publisher: PublisherRow, counters:
 }
 
 /** After a failure: withdraws the publisher's missions once every import has failed for N days. */
-async function withdrawIfFailingTooLong(deps: ImportDeps, publisher: PublisherRow, counters: ImportCounters): Promise<string | null> {
-  const since = await failingSince(deps.db, publisher.id);
+async function withdrawIfFailingTooLong(deps: ImportDeps, publisher: PublisherRow, counters: ImportCounters, startedAt: Date): Promise<string | null> {
+  // The streak started at the first failure since the last success, or with this run.
+  const since = (await failingSince(deps.db, publisher.id)) ?? startedAt;
   const days = deps.feeds.withdrawAfterDays;
-  if (!since || since.getTime() > Date.now() - days * 86_400_000) return null;
+  if (since.getTime() > Date.now() - days * 86_400_000) return null;
   const live = await liveMissions(deps.db, publisher.id);
   if (live.length === 0) return null;
   await withdrawMissions(deps.db, live.map((m) => m.id), `flux en échec depuis plus de ${days} jours`);
@@ -326,11 +327,7 @@ export async function runImport(deps: ImportDeps, publisher: PublisherRow, optio
   }
 
   if (stored) await stored.flush();
-  if (outcome.status === "FAILED" && !dryRun) {
-    // The failing import must be recorded before the streak is measured.
-    await finishImport(db, importId!, { ...outcome, bytes: progress.bytes, counters, missionCount: null, refusedStockCount: null });
-    outcome.warning = await withdrawIfFailingTooLong(deps, publisher, counters);
-  }
+  if (outcome.status === "FAILED" && !dryRun) outcome.warning = await withdrawIfFailingTooLong(deps, publisher, counters, startedAt);
   const after = await stock(db, publisher.id);
   const missionCount = dryRun ? after.missionCount + counters.created - counters.deleted + counters.restored : after.missionCount;
   const finishedAt = new Date();

@@ -111,6 +111,13 @@ const ValidateUrlBody = Type.Object({ url: Type.String({ maxLength: 2000 }) }, {
 /** Shared schemas, registered at the application root with the others. */
 export const FEED_SHARED_SCHEMAS = [FeedSettingsSchema, ProblemSchema, ImportSchema];
 
+/** The feed URL, normalised, or a 400 saying what is wrong with it. */
+function acceptedFeedUrl(url: string): string {
+  const checked = checkFeedUrl(url);
+  if (!checked.ok) throw badRequest("INVALID_BODY", checked.message, [{ field: "url", message: checked.message }]);
+  return checked.url.toString();
+}
+
 function settingsJson(p: PublisherRow) {
   return { url: p.feed_url, username: p.feed_username, hasPassword: Boolean(p.feed_password), dateOrder: p.feed_date_order };
 }
@@ -194,9 +201,7 @@ export async function feedRoutes(app: FastifyInstance, { db, config, requireApiK
       const { url, username, password, dateOrder } = request.body;
       let feedUrl: string | null = null;
       if (url !== null && url.trim() !== "") {
-        const checked = checkFeedUrl(url);
-        if (!checked.ok) throw badRequest("INVALID_BODY", checked.message, [{ field: "url", message: checked.message }]);
-        feedUrl = checked.url.toString();
+        feedUrl = acceptedFeedUrl(url);
       }
       const updated = await db
         .updateTable("publisher")
@@ -300,9 +305,7 @@ export async function feedRoutes(app: FastifyInstance, { db, config, requireApiK
       if (body && typeof body === "object" && Symbol.asyncIterator in body) {
         source = { kind: "body", body: limited(body as AsyncIterable<Buffer>, config.feeds.validateMaxBytes), label: "envoi" };
       } else if (body && typeof body === "object" && typeof (body as { url?: unknown }).url === "string") {
-        const checked = checkFeedUrl((body as { url: string }).url);
-        if (!checked.ok) throw badRequest("INVALID_BODY", checked.message, [{ field: "url", message: checked.message }]);
-        source = { kind: "url", url: checked.url.toString() };
+        source = { kind: "url", url: acceptedFeedUrl((body as { url: string }).url) };
       } else {
         throw badRequest("INVALID_BODY", 'Envoyez le flux XML (Content-Type: application/xml) ou {"url": "https://…"} en JSON', [
           { field: "url", message: "adresse du flux ou XML attendu" },

@@ -13,7 +13,7 @@ import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
 import { uuidv7 } from "../db/uuid7.ts";
 import type { MissionAddressRow, MissionRow, OrganizationRow, PublisherRow } from "../db/schema.ts";
-import type { AddressDraft } from "../missions/publish.ts";
+import { type AddressDraft, addressColumns, addressSummary } from "../missions/publish.ts";
 import { monthsBetween } from "../missions/rules/normalize.ts";
 import { type Changes, missionChanges, organizationChanged, sameAddresses } from "./changes.ts";
 import { feedClientId, normalizeFeedMission } from "./feed-mission.ts";
@@ -209,11 +209,6 @@ export async function applyBatch(ctx: BatchContext, batch: PreparedBatch): Promi
   for (const entry of batch.entries) report(ctx, Array.isArray(entry) ? entry : entry.problems);
 }
 
-/** Both halves, one after the other. */
-export async function importBatch(ctx: BatchContext, elements: XmlElement[]): Promise<void> {
-  await applyBatch(ctx, await prepareBatch(ctx, elements));
-}
-
 function report(ctx: BatchContext, problems: FeedProblem[]) {
   for (const p of problems) if (p.outcome === "warning") ctx.counters.warnings += 1;
   if (problems.length) ctx.problems.add(problems);
@@ -281,8 +276,6 @@ function finalRow(ctx: BatchContext, mission: NormalizedFeedMission, organizatio
     posted_at: postedAt,
     start_at: startAt,
     duration: monthsBetween(startAt, draft.end_at),
-    compensation_amount: draft.compensation_amount,
-    compensation_amount_max: draft.compensation_amount_max,
     organization_id: organizationId,
     status_code: mission.statusCode,
     status_comment: mission.statusComment,
@@ -293,26 +286,8 @@ function finalRow(ctx: BatchContext, mission: NormalizedFeedMission, organizatio
 }
 
 function addressRow(missionId: string, a: AddressDraft, position: number, id: string = uuidv7()) {
-  return {
-    id,
-    mission_id: missionId,
-    address_hash: a.hash,
-    position,
-    street: a.street,
-    postal_code: a.postalCode,
-    department_code: a.departmentCode,
-    department_name: a.departmentName,
-    city: a.city,
-    region: a.region,
-    country: a.country,
-    location_lat: a.lat,
-    location_lon: a.lon,
-    geoloc_status: a.geolocStatus,
-  };
+  return { id, mission_id: missionId, address_hash: a.hash, ...addressColumns(a, position) };
 }
-
-const addressSummary = (list: { city: string | null; postalCode?: string | null; postal_code?: string | null }[]) =>
-  list.map((a) => [a.postalCode ?? a.postal_code ?? "", a.city ?? ""].join(" ").trim());
 
 async function planWrites(ctx: BatchContext, db: Db, planned: Planned[]): Promise<void> {
   const { counters } = ctx;

@@ -96,8 +96,26 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>): 
   return changes;
 }
 
-const addressSummary = (list: { city: string | null; postalCode?: string | null; postal_code?: string | null }[]) =>
+/** "postal code city" of each address, for the event history. */
+export const addressSummary = (list: { city: string | null; postalCode?: string | null; postal_code?: string | null }[]) =>
   list.map((a) => [a.postalCode ?? a.postal_code ?? "", a.city ?? ""].join(" ").trim());
+
+/** The `mission_address` columns of a normalised address at a position. */
+export function addressColumns(d: AddressDraft, position: number) {
+  return {
+    position,
+    street: d.street,
+    postal_code: d.postalCode,
+    department_code: d.departmentCode,
+    department_name: d.departmentName,
+    city: d.city,
+    region: d.region,
+    country: d.country,
+    location_lat: d.lat,
+    location_lon: d.lon,
+    geoloc_status: d.geolocStatus,
+  };
+}
 
 async function writeAddresses(db: Db, missionId: string, drafts: AddressDraft[], existing: MissionAddressRow[]) {
   const byHash = new Map(existing.map((a) => [a.address_hash, a]));
@@ -105,19 +123,7 @@ async function writeAddresses(db: Db, missionId: string, drafts: AddressDraft[],
   const stale = existing.filter((a) => !keep.has(a.address_hash)).map((a) => a.id);
   if (stale.length) await db.deleteFrom("mission_address").where("id", "in", stale).execute();
   for (const [position, d] of drafts.entries()) {
-    const values = {
-      position,
-      street: d.street,
-      postal_code: d.postalCode,
-      department_code: d.departmentCode,
-      department_name: d.departmentName,
-      city: d.city,
-      region: d.region,
-      country: d.country,
-      location_lat: d.lat,
-      location_lon: d.lon,
-      geoloc_status: d.geolocStatus,
-    };
+    const values = addressColumns(d, position);
     const current = byHash.get(d.hash);
     if (current) {
       await db.updateTable("mission_address").set(values).where("id", "=", current.id).execute();
