@@ -3,6 +3,7 @@
  * and coordinates. Pure, no I/O, never throw. Values stay text until a reader turns them into
  * something else ("00123" is never 123).
  */
+import { isValidLatLon, type LatLon } from "../places/geo.ts";
 import type { XmlElement } from "./types.ts";
 
 /** Children of an element (defensive: a hand-built element may lack the array). */
@@ -126,17 +127,7 @@ export function parseInteger(text: string | null | undefined): number | null {
   return value === 0 ? 0 : value; // no -0
 }
 
-export interface Coordinates {
-  lat: number;
-  lon: number;
-}
-
-/** True for finite numbers with lat in [-90, 90] and lon in [-180, 180]. */
-export function inRange(c: Coordinates): boolean {
-  return (
-    Number.isFinite(c.lat) && Number.isFinite(c.lon) && c.lat >= -90 && c.lat <= 90 && c.lon >= -180 && c.lon <= 180
-  );
-}
+export type Coordinates = LatLon;
 
 /** Two numbers of a pair such as "2.35, 48.85" (comma, semicolon or space between them), or null. */
 function numberPair(text: string): [number, number] | null {
@@ -161,7 +152,7 @@ export function parseLonlatHeuristic(text: string): Coordinates | null {
   if (smaller >= 4.3 && smaller <= 8) point = smaller === a ? { lon: a, lat: b } : { lon: b, lat: a };
   else if (Math.abs(b) > 90) point = { lat: a, lon: b };
   else point = { lon: a, lat: b };
-  return inRange(point) ? point : null;
+  return isValidLatLon(point) ? point : null;
 }
 
 /** `<lonLat>` "lat,lon" (Service Civique's order, despite the name), or null when unreadable/out of range. */
@@ -169,13 +160,13 @@ export function parseLatLonPair(text: string): Coordinates | null {
   const pair = numberPair(text);
   if (!pair) return null;
   const point = { lat: pair[0], lon: pair[1] };
-  return inRange(point) ? point : null;
+  return isValidLatLon(point) ? point : null;
 }
 
 /** Separate latitude and longitude texts (decimal comma accepted), or null when unreadable/out of range. */
 export function parseLatLonTexts(lat: string | null, lon: string | null): Coordinates | null {
   const point = { lat: parseDecimal(lat) ?? Number.NaN, lon: parseDecimal(lon) ?? Number.NaN };
-  return inRange(point) ? point : null;
+  return isValidLatLon(point) ? point : null;
 }
 
 /** A feed value quoted for a message, shortened past 80 characters: « value ». */
