@@ -2,7 +2,7 @@
  * The shapes that flow through a feed import: the reader's XML elements, the normaliser's missions
  * and the problems reported to the annonceur. Each stage is its own module:
  *
- *   fetch.ts (SSRF-safe HTTP) → xml-reader.ts (streaming saxes) → feed-mission.ts (pure normalisation)
+ *   fetch.ts (SSRF-safe HTTP) → xml-reader.ts (streaming, on xml-scanner.ts) → feed-mission.ts (pure normalisation)
  *   → write.ts (batched upserts) → import.ts (one run, history, safety nets)
  */
 import type { MissionDraft } from "../missions/draft.ts";

@@ -280,7 +280,7 @@ describe("readFeedMissions: documents that are not feeds", () => {
     expect(second).toMatchObject({ code: "MALFORMED", line: 2 });
     expect(second.message).toContain("un document n'a qu'une racine");
 
-    // Leading whitespace is not given to saxes: positions still count it.
+    // Leading whitespace and a byte order mark: positions still count the whitespace.
     const shifted = await readError("\ufeff\n\n  <source><mission/></source>x");
     expect(shifted).toMatchObject({ code: "MALFORMED", line: 3, column: 30 });
   });
