@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { DatabaseHandle } from "./db/connection.ts";
 import type { MissionType } from "./db/schema.ts";
+import { formatBytes } from "./feeds/byte-size.ts";
 
 // Modules are loaded by the commands that need them, so `--help` and errors answer at once.
 const MISSION_TYPES: MissionType[] = [
@@ -226,7 +227,6 @@ async function diffusionCommand(config: Config, sub: string | undefined, args: s
 /** A one-line progress bar on stderr, only on a terminal. */
 function progressBar(label: string) {
   if (!process.stderr.isTTY) return { update: () => {}, done: () => {} };
-  const mb = (n: number) => `${(n / 1_048_576).toFixed(1)} Mo`;
   let shown = false;
   return {
     update: ({ bytes, totalBytes, missions }: { bytes: number; totalBytes: number | null; missions: number }) => {
@@ -234,7 +234,7 @@ function progressBar(label: string) {
       const width = 30;
       const share = totalBytes ? Math.min(1, bytes / totalBytes) : null;
       const bar = share === null ? "" : `[${"#".repeat(Math.round(share * width)).padEnd(width, ".")}] ${Math.round(share * 100)} % `;
-      const size = totalBytes ? `${mb(bytes)} / ${mb(totalBytes)}` : mb(bytes);
+      const size = totalBytes ? `${formatBytes(bytes)} / ${formatBytes(totalBytes)}` : formatBytes(bytes);
       process.stderr.write(`\r${label} ${bar}${size} · ${missions.toLocaleString("fr-FR")} missions   `);
     },
     done: () => {

@@ -19,6 +19,7 @@ import zlib from "node:zlib";
 import { Agent, buildConnector } from "undici";
 import type { Dispatcher } from "undici";
 import { checkFeedUrl, isPublicAddress } from "./network-guard.ts";
+import { formatBytes } from "./byte-size.ts";
 
 export type FeedFetchErrorCode =
   | "UNSAFE_URL"
@@ -561,18 +562,6 @@ function errorCode(error: unknown): string | undefined {
   if (error instanceof AggregateError) return errorCode(error.errors[0]);
   const cause = (error as { cause?: unknown }).cause;
   return cause !== undefined && cause !== error ? errorCode(cause) : undefined;
-}
-
-function formatBytes(bytes: number): string {
-  const units: [number, string][] = [
-    [1024 ** 3, "Gio"],
-    [1024 ** 2, "Mio"],
-    [1024, "Kio"],
-  ];
-  for (const [size, unit] of units) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1)).toLocaleString("fr-FR")} ${unit}`;
-  }
-  return `${bytes} octets`;
 }
 
 function formatDuration(ms: number): string {

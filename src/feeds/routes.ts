@@ -14,6 +14,7 @@ import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { findImport, importProblems, listImports } from "./history.ts";
 import { runImport } from "./import.ts";
 import { checkFeedUrl } from "./network-guard.ts";
+import { formatBytes } from "./byte-size.ts";
 
 const FeedSettingsSchema = Type.Object(
   {
@@ -158,7 +159,7 @@ async function* limited(body: AsyncIterable<Buffer>, max: number): AsyncGenerato
   for await (const chunk of body) {
     total += chunk.length;
     if (total > max) {
-      throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Le flux envoyé dépasse ${Math.round(max / 1_048_576)} Mo : validez-le plutôt par son adresse ({"url": …})`);
+      throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Le flux envoyé dépasse ${formatBytes(max)} : validez-le plutôt par son adresse ({"url": …})`);
     }
     yield chunk;
   }
