@@ -17,7 +17,7 @@
  *   refused or ignored with a message, never written.
  */
 import { addressDrafts, type AddressDraft, moderateDraft } from "../missions/publish.ts";
-import type { OrganizationPatch } from "../missions/organization-input.ts";
+import { ORGANIZATION_TEXT_FIELDS, type OrganizationPatch } from "../missions/organization-input.ts";
 import {
   MSG_APPLICATION_URL_MISSING,
   MSG_CLIENT_ID_MISSING,
@@ -339,20 +339,18 @@ function normalize(el: XmlElement, settings: FeedSettings): NormalizeResult {
   const { rna, siren, siret } = organizationIdentifiers(identifiers);
   const reseaux = r.list("organizationReseaux");
   const parentName = r.text("parentOrganizationName");
+  const texts = Object.fromEntries(ORGANIZATION_TEXT_FIELDS.map(([column, element]) => [column, r.text(element)])) as Record<
+    (typeof ORGANIZATION_TEXT_FIELDS)[number][0],
+    string | null
+  >;
   const organization: Required<OrganizationPatch> = {
+    ...texts,
     name: organizationName,
     rna,
     siren,
     siret,
-    url: r.text("organizationUrl"),
-    logo: r.text("organizationLogo") ?? settings.defaultOrganizationLogo ?? null,
-    description: r.text("organizationDescription"),
-    legal_status: r.text("organizationStatusJuridique"),
-    type: r.text("organizationType"),
+    logo: texts.logo ?? settings.defaultOrganizationLogo ?? null,
     actions: r.list("keyActions"),
-    full_address: r.text("organizationFullAddress"),
-    postal_code: r.text("organizationPostCode"),
-    city: r.text("organizationCity"),
     beneficiaries: r.list("organizationBeneficiaries", "organizationBeneficiaires", "publicBeneficiaries", "publicsBeneficiaires"),
     parent_organizations: reseaux.length > 0 ? reseaux : parentName !== null ? [parentName] : [],
   };

@@ -53,6 +53,21 @@ export type OrganizationPatch = Partial<
   >
 >;
 
+/**
+ * Organisation columns filled from one text field, named alike in an API body and in a feed: one
+ * table for both, so that a field means the same column whichever way a mission comes in.
+ */
+export const ORGANIZATION_TEXT_FIELDS = [
+  ["url", "organizationUrl"],
+  ["logo", "organizationLogo"],
+  ["description", "organizationDescription"],
+  ["legal_status", "organizationStatusJuridique"],
+  ["type", "organizationType"],
+  ["full_address", "organizationFullAddress"],
+  ["postal_code", "organizationPostCode"],
+  ["city", "organizationCity"],
+] as const satisfies readonly (readonly [keyof OrganizationPatch, (typeof ORGANIZATION_KEYS)[number]])[];
+
 const present = (input: MissionInput, key: keyof MissionInput) => input[key] !== undefined && input[key] !== null;
 const text = (v: string | null | undefined) => (v == null || v.trim() === "" ? null : v.trim());
 
@@ -93,15 +108,8 @@ export function organizationFromInput(input: MissionInput): { clientId: string; 
     patch.siren = siren;
     patch.siret = siret;
   }
-  if (present(input, "organizationUrl")) patch.url = text(input.organizationUrl);
-  if (present(input, "organizationLogo")) patch.logo = text(input.organizationLogo);
-  if (present(input, "organizationDescription")) patch.description = text(input.organizationDescription);
-  if (present(input, "organizationStatusJuridique")) patch.legal_status = text(input.organizationStatusJuridique);
-  if (present(input, "organizationType")) patch.type = text(input.organizationType);
+  for (const [column, key] of ORGANIZATION_TEXT_FIELDS) if (present(input, key)) patch[column] = text(input[key]);
   if (present(input, "organizationActions")) patch.actions = cleanStringList(input.organizationActions);
-  if (present(input, "organizationFullAddress")) patch.full_address = text(input.organizationFullAddress);
-  if (present(input, "organizationPostCode")) patch.postal_code = text(input.organizationPostCode);
-  if (present(input, "organizationCity")) patch.city = text(input.organizationCity);
   if (present(input, "organizationBeneficiaries")) patch.beneficiaries = cleanStringList(input.organizationBeneficiaries);
   if (present(input, "organizationReseaux")) patch.parent_organizations = cleanStringList(input.organizationReseaux);
   return { clientId, patch };
