@@ -28,6 +28,21 @@ export interface Config {
   /** Maximum JSON body size in bytes. */
   bodyLimit: number;
   feeds: FeedConfig;
+  tracking: TrackingConfig;
+}
+
+export interface TrackingConfig {
+  /**
+   * Key of tracking tokens and fingerprints. Unset: a random secret generated once and kept in the
+   * database (shared by every instance). Set it to keep today's tokens valid after a migration.
+   */
+  secret: string | undefined;
+  /** Where a link to an unknown mission or campaign leads. */
+  fallbackUrl: string;
+  /** Longest wait of a tracking event before it is written. */
+  flushIntervalMs: number;
+  /** Events held in memory while the database cannot be written; more are dropped (and logged). */
+  maxBufferedEvents: number;
 }
 
 export interface FeedConfig {
@@ -131,6 +146,15 @@ export function loadConfig(env: Env = process.env): Config {
     validateMaxBytes: readInt(env, "FEED_VALIDATE_MAX_BYTES", 52_428_800, 1024, 1_073_741_824, problems),
   };
 
+  const secret = env.TRACKING_SECRET?.trim() || undefined;
+  if (secret !== undefined && secret.length < 32) problems.push("TRACKING_SECRET doit compter au moins 32 caractères (ou être absent : un secret est alors généré)");
+  const tracking: TrackingConfig = {
+    secret,
+    fallbackUrl: readUrl(env, "TRACKING_FALLBACK_URL", ["http:", "https:"], problems) ?? "https://www.jeveuxaider.gouv.fr/",
+    flushIntervalMs: readInt(env, "TRACKING_FLUSH_INTERVAL_MS", 100, 10, 200, problems),
+    maxBufferedEvents: readInt(env, "TRACKING_MAX_BUFFERED_EVENTS", 200_000, 100, 10_000_000, problems),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -143,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     bodyLimit,
     feeds,
+    tracking,
   };
 }
 

@@ -36,6 +36,7 @@ export interface PublisherTable {
   feed_username: string | null;
   feed_password: string | null;
   feed_date_order: Generated<"dmy" | "mdy">;
+  attribution_window_days: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;
@@ -224,6 +225,49 @@ export interface MissionFeedStateTable {
   mission_updated_at: Timestamp;
 }
 
+export interface ServiceSecretTable {
+  name: string;
+  value: string;
+  created_at: Generated<Date>;
+}
+
+export type TrackingEventType = "click" | "impression" | "account" | "apply";
+export type TrackingSource = "api" | "widget" | "campaign" | "seo" | "jstag" | "server";
+export type ActivityStatus = "PENDING" | "VALIDATED" | "CANCELED" | "REFUSED" | "CARRIED_OUT";
+
+export interface TrackingEventTable {
+  id: string;
+  type: TrackingEventType;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  source: TrackingSource;
+  source_id: string | null;
+  from_publisher_id: string | null;
+  to_publisher_id: string | null;
+  mission_id: string | null;
+  mission_client_id: string | null;
+  click_id: string | null;
+  client_event_id: string | null;
+  request_id: string | null;
+  fingerprint: string | null;
+  referer: string | null;
+  user_agent: string | null;
+  host: string | null;
+  origin: string | null;
+  tags: TextArray;
+  custom_attributes: ColumnType<unknown, string | null | undefined, string | null>;
+  is_bot: Generated<boolean>;
+  is_human: Generated<boolean>;
+  attributed: Generated<boolean>;
+  status: ActivityStatus | null;
+}
+
+export interface BotFingerprintTable {
+  fingerprint: string;
+  blocked_at: Generated<Date>;
+  reason: string | null;
+}
+
 export interface Database {
   publisher: PublisherTable;
   api_key: ApiKeyTable;
@@ -236,6 +280,9 @@ export interface Database {
   feed_import: FeedImportTable;
   feed_import_problem: FeedImportProblemTable;
   mission_feed_state: MissionFeedStateTable;
+  service_secret: ServiceSecretTable;
+  tracking_event: TrackingEventTable;
+  bot_fingerprint: BotFingerprintTable;
 }
 
 export type PublisherRow = Selectable<PublisherTable>;
@@ -247,3 +294,4 @@ export type MissionAddressRow = Selectable<MissionAddressTable>;
 export type OrganizationRow = Selectable<PublisherOrganizationTable>;
 export type DiffusionRuleRow = Selectable<DiffusionRuleTable>;
 export type FeedImportRow = Selectable<FeedImportTable>;
+export type TrackingEventRow = Selectable<TrackingEventTable>;

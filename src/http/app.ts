@@ -16,6 +16,8 @@ import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
 import { CatalogIndex } from "../search/catalog-index.ts";
 import { searchRoutes } from "../search/routes.ts";
 import { SEARCH_SHARED_SCHEMAS } from "../search/schemas.ts";
+import { redirectRoutes } from "../tracking/redirect-routes.ts";
+import { createTracking, type Tracking } from "../tracking/tracking.ts";
 import { apiKeyGuard } from "./auth.ts";
 import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
 import { createValidatorCompiler } from "./validation.ts";
@@ -46,6 +48,7 @@ declare module "fastify" {
     /** Requests whose handler has not produced its response yet (see `trackInFlight`). */
     inFlight: { count: () => number; drained: (timeoutMs: number) => Promise<void> };
     catalog: CatalogIndex;
+    tracking: Tracking;
   }
 }
 
@@ -131,5 +134,11 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(organizationRoutes, ctx);
   await app.register(searchRoutes, ctx);
   await app.register(feedRoutes, ctx);
+
+  const tracking = await createTracking(db, config, app.log);
+  app.decorate("tracking", tracking);
+  // Registered after the routes' hooks: runs before the database is closed by the caller.
+  app.addHook("onClose", async () => tracking.queue.close());
+  await app.register(redirectRoutes, { ...ctx, ...tracking });
   return app;
 }

@@ -72,6 +72,7 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
         { name: "Règles de diffusion", description: "Quels diffuseurs montrent quelles missions" },
         { name: "Organisations", description: "Diffusion par organisation" },
         { name: "Service", description: "État du service" },
+        { name: "Suivi", description: "Liens suivis : clics, redirections vers les pages de candidature" },
       ],
     },
     refResolver: {

@@ -12,6 +12,8 @@ import { allowDiffusion } from "../../src/diffusion/repository.ts";
 
 export interface TestServer {
   url: string;
+  /** The running app (its tracking queue, catalogue…). */
+  app: import("fastify").FastifyInstance;
   config: Config;
   database: DatabaseHandle;
   /** fetch relative to the server, JSON in and out. */
@@ -58,6 +60,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
 
   return {
     url,
+    app,
     config,
     database,
     request,

@@ -1,0 +1,87 @@
+/**
+ * What a tracked link needs to know, kept in memory for a short while: the mission's application
+ * URL and owner, the diffuseur's name. A redirect then costs no database round trip when the
+ * mission was clicked in the last `ttlMs`. A deleted mission is still found: a link outlives it.
+ */
+import type { Db } from "../db/connection.ts";
+
+export interface MissionTarget {
+  id: string;
+  publisherId: string;
+  clientId: string;
+  applicationUrl: string | null;
+}
+
+export interface PublisherTarget {
+  id: string;
+  name: string;
+  trackingPrefix: "utm" | "mtm";
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PUBLISHER_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** A small time-bounded cache; `undefined` results (unknown ids) are cached too, for less time. */
+class TtlCache<T> {
+  private readonly entries = new Map<string, { value: T | null; expires: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  async get(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.value;
+    const value = await load();
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { value, expires: now + (value === null ? this.ttlMs / 4 : this.ttlMs) });
+    return value;
+  }
+}
+
+export class LinkTargets {
+  private readonly missions: TtlCache<MissionTarget>;
+  private readonly publishers: TtlCache<PublisherTarget>;
+
+  constructor(
+    private readonly db: Db,
+    ttlMs = 30_000,
+  ) {
+    this.missions = new TtlCache(ttlMs, 100_000);
+    this.publishers = new TtlCache(ttlMs, 10_000);
+  }
+
+  /** The mission, deleted or not; null for an id that is not one of ours. */
+  mission(id: string): Promise<MissionTarget | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return this.missions.get(id.toLowerCase(), async () => {
+      const row = await this.db
+        .selectFrom("mission")
+        .select(["id", "publisher_id", "client_id", "application_url"])
+        .where("id", "=", id.toLowerCase())
+        .executeTakeFirst();
+      return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
+    });
+  }
+
+  /** A live publisher; null when unknown or deleted. */
+  publisher(id: string): Promise<PublisherTarget | null> {
+    if (!PUBLISHER_ID.test(id)) return Promise.resolve(null);
+    return this.publishers.get(id, async () => {
+      const row = await this.db
+        .selectFrom("publisher")
+        .select(["id", "name", "tracking_prefix"])
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst();
+      return row ? { id: row.id, name: row.name, trackingPrefix: row.tracking_prefix } : null;
+    });
+  }
+}
+
+/** Today's cleaning of a publisher id in a link: cut at the first character that is not [A-Za-z0-9-]. */
+export function cleanIdParam(raw: string): string {
+  const end = raw.search(/[^A-Za-z0-9-]/);
+  return end === -1 ? raw : raw.slice(0, end);
+}
