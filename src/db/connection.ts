@@ -46,8 +46,11 @@ export async function openDatabase(
       max: Math.min(max, 8),
     });
   }
-  // An idle client that errors (server restart) must not crash the process.
+  // A client whose connection drops (server restart, network cut) must not crash the process: the
+  // pool listens to idle clients, and a checked-out client (inside a transaction) gets its own
+  // listener; the query in progress fails with the error anyway.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

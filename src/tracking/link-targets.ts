@@ -21,7 +21,10 @@ export interface PublisherTarget {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PUBLISHER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-/** A small time-bounded cache; `undefined` results (unknown ids) are cached too, for less time. */
+/**
+ * A small time-bounded cache; unknown ids (null) are cached too, for less time. When reloading an
+ * expired entry fails (database down), the last known value is used: links keep working.
+ */
 class TtlCache<T> {
   private readonly entries = new Map<string, { value: T | null; expires: number }>();
   constructor(
@@ -33,7 +36,14 @@ class TtlCache<T> {
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && hit.expires > now) return hit.value;
-    const value = await load();
+    let value: T | null;
+    try {
+      value = await load();
+    } catch (error) {
+      if (hit) return hit.value;
+      throw error;
+    }
+    this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(key, { value, expires: now + (value === null ? this.ttlMs / 4 : this.ttlMs) });
     return value;

@@ -38,6 +38,13 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext)
   const fallback = ctx.config.tracking.fallbackUrl;
   const redirect = (reply: FastifyReply, url: string) => reply.header("cache-control", "no-store").redirect(url, 302);
 
+  // A visitor always gets somewhere: when a link's target cannot be read (database unreachable and
+  // not in memory), the fallback page rather than an error.
+  app.setErrorHandler(async (error, request, reply) => {
+    request.log.warn({ err: error, url: request.url }, "lien suivi : cible illisible, redirection de repli");
+    return redirect(reply, fallback);
+  });
+
   /** What every event of this request shares; null for a bot (redirected, not recorded). */
   const visitor = (request: FastifyRequest) => {
     const userAgent = request.headers["user-agent"];
