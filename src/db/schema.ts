@@ -255,7 +255,8 @@ export interface TrackingEventTable {
   host: string | null;
   origin: string | null;
   tags: TextArray;
-  custom_attributes: ColumnType<unknown, string | null | undefined, string | null>;
+  /** A JSON object; written as an object (the bulk insert serialises it). */
+  custom_attributes: ColumnType<unknown, object | null | undefined, object | null>;
   is_bot: Generated<boolean>;
   is_human: Generated<boolean>;
   attributed: Generated<boolean>;

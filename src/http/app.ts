@@ -16,6 +16,7 @@ import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
 import { CatalogIndex } from "../search/catalog-index.ts";
 import { searchRoutes } from "../search/routes.ts";
 import { SEARCH_SHARED_SCHEMAS } from "../search/schemas.ts";
+import { beaconRoutes } from "../tracking/beacon-routes.ts";
 import { redirectRoutes } from "../tracking/redirect-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
 import { apiKeyGuard } from "./auth.ts";
@@ -140,5 +141,6 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   // Registered after the routes' hooks: runs before the database is closed by the caller.
   app.addHook("onClose", async () => tracking.queue.close());
   await app.register(redirectRoutes, { ...ctx, ...tracking });
+  await app.register(beaconRoutes, { ...ctx, ...tracking });
   return app;
 }

@@ -1,6 +1,6 @@
 /** Writes batches of tracking events: one transaction, bots flagged from the blocked fingerprints. */
 import { sql } from "kysely";
-import { insertRows } from "../db/bulk-insert.ts";
+import { insertStatement } from "../db/bulk-insert.ts";
 import type { Db } from "../db/connection.ts";
 import type { NewTrackingEvent } from "./event-queue.ts";
 
@@ -42,7 +42,8 @@ export async function writeEvents(db: Db, events: NewTrackingEvent[]): Promise<v
     return row;
   });
   await db.transaction().execute(async (trx) => {
-    await insertRows(trx, "tracking_event", rows);
+    // A clientEventId met twice in one batch (or raced by another instance): the first is kept.
+    await sql`${await insertStatement(trx, "tracking_event", rows)} ON CONFLICT DO NOTHING`.execute(trx);
     await sql`
       UPDATE tracking_event e SET is_bot = true
       FROM bot_fingerprint b

@@ -16,6 +16,8 @@ export interface PublisherTarget {
   id: string;
   name: string;
   trackingPrefix: "utm" | "mtm";
+  /** As an annonceur: days after a click during which a conversion is attributed to it. */
+  attributionWindowDays: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -62,6 +64,17 @@ export class LinkTargets {
     this.publishers = new TtlCache(ttlMs, 10_000);
   }
 
+  /** An annonceur's mission by its clientId, deleted or not. */
+  async missionByClientId(publisherId: string, clientId: string): Promise<MissionTarget | null> {
+    const row = await this.db
+      .selectFrom("mission")
+      .select(["id", "publisher_id", "client_id", "application_url"])
+      .where("publisher_id", "=", publisherId)
+      .where("client_id", "=", clientId)
+      .executeTakeFirst();
+    return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
+  }
+
   /** The mission, deleted or not; null for an id that is not one of ours. */
   mission(id: string): Promise<MissionTarget | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
@@ -81,11 +94,11 @@ export class LinkTargets {
     return this.publishers.get(id, async () => {
       const row = await this.db
         .selectFrom("publisher")
-        .select(["id", "name", "tracking_prefix"])
+        .select(["id", "name", "tracking_prefix", "attribution_window_days"])
         .where("id", "=", id)
         .where("deleted_at", "is", null)
         .executeTakeFirst();
-      return row ? { id: row.id, name: row.name, trackingPrefix: row.tracking_prefix } : null;
+      return row ? { id: row.id, name: row.name, trackingPrefix: row.tracking_prefix, attributionWindowDays: row.attribution_window_days } : null;
     });
   }
 }

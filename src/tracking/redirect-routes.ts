@@ -12,6 +12,7 @@ import type { EventQueue, NewTrackingEvent } from "./event-queue.ts";
 import { fingerprint, storedReferer } from "./fingerprint.ts";
 import { cleanIdParam, type LinkTargets } from "./link-targets.ts";
 import { parseDestination, trackedUrl } from "./tracked-url.ts";
+import type { RecentClicks } from "./recent-clicks.ts";
 import type { TrackingKeys } from "./secrets.ts";
 import { signTrackingToken } from "./tracking-token.ts";
 
@@ -19,6 +20,7 @@ export interface TrackingContext extends RouteContext {
   queue: EventQueue;
   targets: LinkTargets;
   keys: TrackingKeys;
+  recentClicks: RecentClicks;
 }
 
 const MAX_TAGS = 10;
@@ -45,24 +47,14 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext)
     return redirect(reply, fallback);
   });
 
-  /** What every event of this request shares; null for a bot (redirected, not recorded). */
-  const visitor = (request: FastifyRequest) => {
-    const userAgent = request.headers["user-agent"];
-    if (userAgent && isbot(userAgent)) return null;
-    const referer = request.headers.referer;
-    return {
-      fingerprint: fingerprint(ctx.keys.fingerprint, request.ip, userAgent, referer),
-      referer: storedReferer(referer),
-      user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
-      host: request.hostname.slice(0, 255) || null,
-      origin: typeof request.headers.origin === "string" ? request.headers.origin.slice(0, 255) : null,
-    };
-  };
+  const visitor = (request: FastifyRequest) => visitorOf(request, ctx.keys.fingerprint);
 
   const click = (fields: Omit<NewTrackingEvent, "id" | "type" | "created_at" | "updated_at">): string => {
     const now = new Date();
     const id = uuidv7();
-    ctx.queue.push({ id, type: "click", created_at: now, updated_at: now, ...fields });
+    const event: NewTrackingEvent = { id, type: "click", created_at: now, updated_at: now, ...fields };
+    ctx.queue.push(event);
+    ctx.recentClicks.add(event);
     return id;
   };
 
@@ -140,6 +132,20 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext)
       return redirect(reply, destination ? destination.toString() : fallback);
     },
   );
+}
+
+/** What every event of a request shares; null for a bot (redirected or answered, never recorded). */
+export function visitorOf(request: FastifyRequest, fingerprintKey: string) {
+  const userAgent = request.headers["user-agent"];
+  if (userAgent && isbot(userAgent)) return null;
+  const referer = request.headers.referer;
+  return {
+    fingerprint: fingerprint(fingerprintKey, request.ip, userAgent, referer),
+    referer: storedReferer(referer),
+    user_agent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+    host: request.hostname.slice(0, 255) || null,
+    origin: typeof request.headers.origin === "string" ? request.headers.origin.slice(0, 255) : null,
+  };
 }
 
 /** `?tags=a,b`: trimmed, non-empty, at most 10 of 100 characters. */

@@ -5,12 +5,14 @@ import type { Db } from "../db/connection.ts";
 import { EventQueue } from "./event-queue.ts";
 import { writeEvents } from "./event-store.ts";
 import { LinkTargets } from "./link-targets.ts";
+import { RecentClicks } from "./recent-clicks.ts";
 import { type TrackingKeys, trackingKeys } from "./secrets.ts";
 
 export interface Tracking {
   queue: EventQueue;
   targets: LinkTargets;
   keys: TrackingKeys;
+  recentClicks: RecentClicks;
 }
 
 export async function createTracking(db: Db, config: Config, log: FastifyBaseLogger): Promise<Tracking> {
@@ -25,5 +27,5 @@ export async function createTracking(db: Db, config: Config, log: FastifyBaseLog
     },
   });
   queue.start();
-  return { queue, targets: new LinkTargets(db), keys };
+  return { queue, targets: new LinkTargets(db), keys, recentClicks: new RecentClicks() };
 }
