@@ -33,6 +33,7 @@ Commandes :
   diffusion remove      retire cette autorisation
   demo                  charge les données de démonstration dans une base vide
   import                importe les flux XML des annonceurs (ou un fichier, une URL)
+  bots block|unblock    marque (ou non) une empreinte de visiteur comme robot
 
 Base : DATABASE_URL (PostgreSQL) ou, à défaut, base embarquée dans DATA_DIR (./data).
 « engagement <commande> --help » détaille chaque commande.`,
@@ -74,6 +75,10 @@ Retire ce droit et les exclusions qui l'accompagnaient.`,
                          de ses missions depuis le dernier import réussi
 Affiche une barre de progression sur un terminal, puis le rapport en JSON sur la dernière ligne.
 Code de sortie 1 si un import a échoué.`,
+  bots: `Usage : engagement bots block EMPREINTE [--reason TEXTE]
+       engagement bots unblock EMPREINTE
+Une empreinte bloquée est un robot : ses événements passés et futurs sont exclus des chiffres.
+Affiche {"ok", "fingerprint", "events"} (nombre d'événements requalifiés).`,
   demo: `Usage : engagement demo [--missions N]
 Charge le jeu de démonstration (partenaires, règles de diffusion, missions) dans une base vide
 et affiche les clés API créées.`,
@@ -220,6 +225,26 @@ async function diffusionCommand(config: Config, sub: string | undefined, args: s
     } else {
       const removed = await revokeDiffusion(db, diffuseurId, annonceurId);
       print({ ok: true, removed, diffuseur: diffuseurId, annonceur: annonceurId });
+    }
+  });
+}
+
+async function botsCommand(config: Config, sub: string | undefined, args: string[]) {
+  if (sub !== "block" && sub !== "unblock") throw new UsageError(`sous-commande inconnue : bots ${sub ?? ""} (block ou unblock)`);
+  const { values, positionals } = parse(args, { reason: { type: "string" } }, 1);
+  if (values.help) return console.log(HELP.bots);
+  const { blockFingerprint, isFingerprint, unblockFingerprint } = await import("./tracking/bots.ts");
+  const fingerprint = positionals[0];
+  if (!fingerprint) throw new UsageError("empreinte manquante : engagement bots " + sub + " EMPREINTE");
+  if (!isFingerprint(fingerprint)) throw new UsageError(`empreinte invalide : « ${fingerprint} »`);
+  return withDatabase(config, async ({ db }) => {
+    if (sub === "block") {
+      const events = await blockFingerprint(db, fingerprint, values.reason ?? null);
+      print({ ok: true, fingerprint, blocked: true, events });
+    } else {
+      const events = await unblockFingerprint(db, fingerprint);
+      if (events === false) throw new UsageError(`cette empreinte n'est pas bloquée : ${fingerprint}`);
+      print({ ok: true, fingerprint, blocked: false, events });
     }
   });
 }
@@ -406,6 +431,13 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "import":
         return await importCommand(config, rest);
+      case "bots":
+        if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
+          console.log(HELP.bots);
+          return rest.length === 0 ? 2 : 0;
+        }
+        await botsCommand(config, rest[0], rest.slice(1));
+        return 0;
       case "demo": {
         const { values } = parse(rest, { missions: { type: "string" } });
         if (values.help) {

@@ -8,7 +8,7 @@ import { createHmac } from "node:crypto";
 export function fingerprint(key: string, ip: string, userAgent: string | undefined, referer: string | undefined): string {
   return createHmac("sha256", key)
     .update(JSON.stringify([ip, referer || "not_defined", userAgent ?? null]))
-    .digest("base64url");
+    .digest("hex");
 }
 
 /** The referer as stored on an event: without its query string and fragment (they may carry personal data). */

@@ -75,7 +75,7 @@ describe("GET /r/:missionId/:publisherId", () => {
       is_bot: false,
     });
     // A keyed hash, never the address itself.
-    expect(event!.fingerprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(event!.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     const { host: _host, ...rest } = event!; // host is the service's own name (here a loopback address)
     expect(JSON.stringify(rest)).not.toContain("127.0.0.1");
   });
