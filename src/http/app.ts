@@ -140,7 +140,9 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.decorate("tracking", tracking);
   // Registered after the routes' hooks: runs before the database is closed by the caller.
   app.addHook("onClose", async () => tracking.queue.close());
-  await app.register(redirectRoutes, { ...ctx, ...tracking });
-  await app.register(beaconRoutes, { ...ctx, ...tracking });
+  // Thousands of redirects and beacons a second: each is recorded as an event, not logged twice
+  // (request received, response sent); warnings and errors are still logged.
+  await app.register(redirectRoutes, { ...ctx, ...tracking, logLevel: "warn" });
+  await app.register(beaconRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   return app;
 }

@@ -4,6 +4,7 @@
  * mission was clicked in the last `ttlMs`. A deleted mission is still found: a link outlives it.
  */
 import type { Db } from "../db/connection.ts";
+import { slugify } from "../taxonomy/slug.ts";
 
 export interface MissionTarget {
   id: string;
@@ -15,6 +16,8 @@ export interface MissionTarget {
 export interface PublisherTarget {
   id: string;
   name: string;
+  /** `utm_campaign` of its links: slugify(name), as today. */
+  slug: string;
   trackingPrefix: "utm" | "mtm";
   /** As an annonceur: days after a click during which a conversion is attributed to it. */
   attributionWindowDays: number;
@@ -98,7 +101,7 @@ export class LinkTargets {
         .where("id", "=", id)
         .where("deleted_at", "is", null)
         .executeTakeFirst();
-      return row ? { id: row.id, name: row.name, trackingPrefix: row.tracking_prefix, attributionWindowDays: row.attribution_window_days } : null;
+      return row ? { id: row.id, name: row.name, slug: slugify(row.name), trackingPrefix: row.tracking_prefix, attributionWindowDays: row.attribution_window_days } : null;
     });
   }
 }

@@ -30,14 +30,16 @@ export interface Campaign {
 
 /** `destination` with the tracking parameters set (replacing any of the same name). */
 export function trackedUrl(destination: URL, params: { clickId?: string; token?: string; campaign?: Campaign }): string {
-  const url = new URL(destination);
-  if (params.clickId) url.searchParams.set("apiengagement_id", params.clickId);
-  if (params.token) url.searchParams.set("apiengagement_tracking_token", params.token);
+  // A detached URLSearchParams, serialised once: each `url.searchParams.set` would re-serialise the
+  // whole URL (measured: most of a redirect's own time).
+  const query = new URLSearchParams(destination.search);
+  if (params.clickId) query.set("apiengagement_id", params.clickId);
+  if (params.token) query.set("apiengagement_tracking_token", params.token);
   const campaign = params.campaign;
   if (campaign) {
-    url.searchParams.set(`${campaign.prefix}_source`, campaign.source);
-    url.searchParams.set(`${campaign.prefix}_medium`, campaign.medium);
-    url.searchParams.set(`${campaign.prefix}_campaign`, campaign.campaign);
+    query.set(`${campaign.prefix}_source`, campaign.source);
+    query.set(`${campaign.prefix}_medium`, campaign.medium);
+    query.set(`${campaign.prefix}_campaign`, campaign.campaign);
   }
-  return url.toString();
+  return `${destination.origin}${destination.pathname}?${query.toString()}${destination.hash}`;
 }

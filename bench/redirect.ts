@@ -1,0 +1,438 @@
+/**
+ * Benchmark of the tracked redirect `GET /r/:missionId/:publisherId` on this machine's PostgreSQL.
+ *
+ * On a fresh database (one annonceur, one diffuseur, BENCH_MISSIONS missions inserted by SQL), the
+ * load generator (autocannon, in this process) drives in turn, each server in its own process:
+ *   a. ceiling   a bare Fastify route answering the same 302 to a fixed Location, recording nothing
+ *                (bench/redirect-servers.ts bare);
+ *   b. service   `engagement serve` — the real route: 302 at once, click queued and written in batches;
+ *   c. baseline  the straightforward approach: look the mission up, INSERT the click and wait for it,
+ *                then 302 (bench/redirect-servers.ts baseline, pg Pool of 10).
+ * Every variant gets the same requests: paths spread over all the missions (one after the other),
+ * a Chrome user agent (isbot does not flag it) and a referer; 2 s of warm-up, then the measure.
+ *
+ * After (b) the service is stopped with SIGTERM (its close writes the queued clicks) and the click
+ * rows are compared with the 302s autocannon received: every 302 carries its click id
+ * (`apiengagement_id`), so a click is lost when its id is not in tracking_event. autocannon destroys
+ * the connections still waiting for an answer when the time is up: those requests may have been
+ * recorded without their 302 being counted (at most one per connection, `recordedWithout302`).
+ *
+ * Targets: (b) ≥ 50% of (a)'s requests/s, (b) p99 ≤ 25 ms, (b) ≥ 5× (c)'s requests/s, no click lost.
+ * Prints the report and writes bench/results/redirect.json. The database is dropped at the end.
+ *
+ * Usage: npm run bench:redirect
+ *   DATABASE_URL       server to create the database on (default postgres://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_DURATION_S   measured seconds per variant (default 20)
+ *   BENCH_CONNECTIONS  autocannon connections (default 100)
+ *   BENCH_MISSIONS     missions the requests are spread over (default 500)
+ *   BENCH_SERVICE_PROFILE  a directory: the service (b) runs with --cpu-prof and writes its profile there
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { isbot } from "isbot";
+import pg from "pg";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const MISSIONS = Number(process.env.BENCH_MISSIONS ?? 500);
+const WARMUP_S = 2;
+const TARGETS = { serviceShareOfCeiling: 0.5, serviceP99Ms: 25, speedupVsBaseline: 5, lostClicks: 0 };
+
+const USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const REFERER = "https://www.mairie-exemple.fr/agenda/benevolat?page=2";
+const CLICK_ID = /apiengagement_id=([0-9a-f-]{36})/;
+
+const children = new Set<ChildProcess>();
+
+// ——— processes ———
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "bin/engagement"), ...args], { cwd: root, env });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`engagement ${args.join(" ")} exited ${code}\n${err || out}`))));
+  });
+}
+
+const lastJsonLine = <T>(out: string): T => JSON.parse(out.trim().split("\n").at(-1)!) as T;
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote (stdout and stderr), line by line. */
+  output: string[];
+}
+
+function collect(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  let partial = "";
+  const onData = (d: Buffer) => {
+    const parts = (partial + d.toString()).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts.filter((l) => l.trim() !== ""));
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  child.on("close", () => partial.trim() && lines.push(partial));
+  return lines;
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+/** bench/redirect-servers.ts in its own process; resolves with the URL it prints once listening. */
+function startHelper(mode: "bare" | "baseline", databaseUrl?: string): Promise<Server> {
+  const args = ["--import", "tsx", path.join(root, "bench/redirect-servers.ts"), mode, ...(databaseUrl ? [databaseUrl] : [])];
+  const child = track(spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] }));
+  const output = collect(child);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${mode} server did not start in 30 s\n${output.join("\n")}`)), 30_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${mode} server exited with ${code}\n${output.join("\n")}`));
+    });
+    child.stdout!.on("data", () => {
+      const line = output.find((l) => l.startsWith('{"url"'));
+      if (!line) return;
+      clearTimeout(timer);
+      resolve({ url: (JSON.parse(line) as { url: string }).url, child, output });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `engagement serve` on a free port; resolves once /ready answers 200. */
+async function startService(env: NodeJS.ProcessEnv): Promise<Server> {
+  const port = await freePort();
+  const child = track(spawn(process.execPath, [...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []), path.join(root, "bin/engagement"), "serve"], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] }));
+  const output = collect(child);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}\n${output.join("\n")}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) return { url, child, output };
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the service was not ready after 120 s\n${output.join("\n")}`);
+}
+
+/** SIGTERM, then waits for the exit; returns the exit code (or signal) and how long it took. */
+async function stop(server: Server): Promise<{ code: number | null; signal: string | null; ms: number }> {
+  const { child } = server;
+  const start = performance.now();
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, ms: 0 };
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));
+  child.kill("SIGTERM");
+  const result = await exited;
+  return { ...result, ms: Math.round(performance.now() - start) };
+}
+
+// ——— load ———
+
+const ms = (value: number) => Number(value.toFixed(2));
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** Index of the first value ≥ x in a sorted array. */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface Load {
+  result: autocannon.Result;
+  /** Per-response latencies (ms), exact. */
+  latencies: Float64Array;
+  /** Click ids found in the Location of the 302s. */
+  clickIds: string[];
+  /** Per second: responses and the slowest one (ms), to see stalls. */
+  perSecond: { responses: number[]; maxLatencyMs: number[] };
+}
+
+/** autocannon against `url`, each request on the next mission's path. */
+function load(url: string, paths: string[], seconds: number): Promise<Load> {
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  const clickIds: string[] = [];
+  let next = 0;
+  const perSecond = { responses: [] as number[], maxLatencyMs: [] as number[] };
+  let secondMax = 0;
+  const request: autocannon.Request = {
+    method: "GET",
+    setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) as autocannon.Request,
+    onResponse: (status, _body, _context, headers) => {
+      if (status !== 302 || !headers) return;
+      const location = headers.location ?? headers.Location; // as sent: Fastify writes it in lower case
+      const match = typeof location === "string" ? CLICK_ID.exec(location) : null;
+      if (match) clickIds.push(match[1]!);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections: CONNECTIONS, duration: seconds, headers: { "user-agent": USER_AGENT, referer: REFERER, accept: "text/html" }, requests: [request] },
+      (err, result) => {
+        if (err) return reject(err);
+        // autocannon ticks once more after the stop, with nothing counted.
+        if (perSecond.responses.length > seconds && perSecond.responses.at(-1) === 0) {
+          perSecond.responses.pop();
+          perSecond.maxLatencyMs.pop();
+        }
+        resolve({ result, latencies: latencies.subarray(0, count), clickIds, perSecond });
+      },
+    );
+    (instance as unknown as NodeJS.EventEmitter).on("tick", ({ counter }: { counter: number }) => {
+      perSecond.responses.push(counter);
+      perSecond.maxLatencyMs.push(Math.round(secondMax));
+      secondMax = 0;
+    });
+    instance.on("response", (_client: unknown, _status: number, _bytes: number, time: number) => {
+      if (count === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[count++] = time;
+      if (time > secondMax) secondMax = time;
+    });
+  });
+}
+
+function summarize({ result, latencies, perSecond }: Load) {
+  const sorted = Float64Array.from(latencies).sort();
+  const codes = result.statusCodeStats ?? {};
+  const statusCodes = Object.fromEntries(Object.entries(codes).map(([code, stat]) => [code, stat?.count ?? 0]));
+  return {
+    requestsPerS: {
+      mean: Math.round(result.requests.mean),
+      median: Math.round(result.requests.p50),
+      min: result.requests.min,
+      max: result.requests.max,
+      overall: Math.round(latencies.length / result.duration),
+    },
+    latencyMs: { p50: ms(percentile(sorted, 50)), p90: ms(percentile(sorted, 90)), p99: ms(percentile(sorted, 99)), max: ms(sorted.at(-1) ?? Number.NaN) },
+    /** Responses slower than 100 ms (stalls). */
+    over100ms: sorted.length - lowerBound(sorted, 100),
+    responses: latencies.length,
+    total302: codes["302"]?.count ?? 0,
+    statusCodes,
+    non302: latencies.length - (codes["302"]?.count ?? 0),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationS: result.duration,
+    perSecond,
+  };
+}
+
+type Summary = ReturnType<typeof summarize> & { loadAverage1mBefore: number; loadAverage1mAfter: number };
+
+async function measure(name: string, url: string, paths: string[]) {
+  process.stderr.write(`${name}: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections…\n`);
+  // Other processes on the box (tests, builds) take cores from the measure: the load average says so.
+  const loadBefore = os.loadavg()[0]!;
+  const warmup = await load(url, paths, WARMUP_S);
+  const measured = await load(url, paths, DURATION_S);
+  const summary = { ...summarize(measured), loadAverage1mBefore: Number(loadBefore.toFixed(2)), loadAverage1mAfter: Number(os.loadavg()[0]!.toFixed(2)) };
+  process.stderr.write(`${name}: ${summary.requestsPerS.mean} req/s, p99 ${summary.latencyMs.p99} ms\n`);
+  return { warmup, measured, summary };
+}
+
+// ——— service output ———
+
+/** The service logs JSON lines (pino) at warn and above: count them and keep a few of each message. */
+function logSummary(lines: string[]) {
+  const byMessage = new Map<string, { level: number | string; count: number; sample: string }>();
+  for (const line of lines) {
+    let key = line.slice(0, 120);
+    let level: number | string = "text";
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string };
+      key = entry.msg ?? key;
+      level = entry.level ?? level;
+    } catch {
+      /* not JSON */
+    }
+    const seen = byMessage.get(key);
+    if (seen) seen.count += 1;
+    else byMessage.set(key, { level, count: 1, sample: line.slice(0, 400) });
+  }
+  return { lines: lines.length, messages: [...byMessage.entries()].map(([msg, v]) => ({ msg, ...v })) };
+}
+
+// ——— main ———
+
+/** The commit measured, and whether src/ had uncommitted changes (the service runs from the working tree). */
+function codeVersion() {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const changed = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim();
+    return { commit, srcUncommittedChanges: changed === "" ? [] : changed.split("\n").map((l) => l.trim()) };
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  if (isbot(USER_AGENT)) throw new Error("isbot flags the benchmark's user agent: the service would not record the clicks");
+  const dbName = `bench_redirect_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(baseUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const databaseUrl = dbUrl.toString();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_DISABLED: "true",
+    FEED_IMPORT_SCHEDULE: "off",
+  };
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    await run(["migrate"], env);
+    const annonceur = lastJsonLine<{ id: string }>(await run(["publisher", "create", "--name", "Annonceur du benchmark", "--annonceur"], env));
+    const diffuseur = lastJsonLine<{ id: string }>(await run(["publisher", "create", "--name", "Diffuseur du benchmark", "--diffuseur"], env));
+    const ids = Array.from({ length: MISSIONS }, () => randomUUID());
+    await pool.query(
+      `INSERT INTO mission (id, client_id, publisher_id, title, application_url, domain, status_code)
+       SELECT id, 'bench-' || n, $2, 'Accompagner des seniors isolés n°' || n,
+              'https://asso.example.org/missions/' || n || '?ref=api', 'solidarite-insertion', 'ACCEPTED'
+       FROM unnest($1::text[]) WITH ORDINALITY AS m(id, n)`,
+      [ids, annonceur.id],
+    );
+    const paths = ids.map((id) => `/r/${id}/${diffuseur.id}`);
+    const countClicks = async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM tracking_event WHERE type = 'click'")).rows[0]!.n;
+
+    // (a) the ceiling
+    const bare = await startHelper("bare");
+    const a = await measure("a. bare 302", bare.url, paths);
+    await stop(bare);
+
+    // (b) the service
+    const service = await startService(env);
+    const b = await measure("b. service /r/:missionId/:publisherId", service.url, paths);
+    const serviceStop = await stop(service);
+    const rows = await pool.query<{ id: string; user_agent: string | null; is_bot: boolean }>("SELECT id, user_agent, is_bot FROM tracking_event WHERE type = 'click'");
+    const recorded = new Set(rows.rows.map((r) => r.id));
+    const sentIds = [...b.warmup.clickIds, ...b.measured.clickIds];
+    const lostIds = sentIds.filter((id) => !recorded.has(id));
+    const warmup302 = b.warmup.result.statusCodeStats?.["302"]?.count ?? 0;
+    const sent302 = warmup302 + b.summary.total302;
+    const clicks = {
+      sent302,
+      sent302WithClickId: sentIds.length,
+      measured302: b.summary.total302,
+      warmup302,
+      rows: recorded.size,
+      lost: sent302 - recorded.size > 0 ? sent302 - recorded.size : 0,
+      lostByClickId: lostIds.length,
+      recordedWithout302: recorded.size - (sentIds.length - lostIds.length),
+      rowsWithOurUserAgent: rows.rows.filter((r) => r.user_agent === USER_AGENT).length,
+      rowsFlaggedBot: rows.rows.filter((r) => r.is_bot).length,
+      lostSample: lostIds.slice(0, 5),
+    };
+    const serviceLog = logSummary(service.output);
+    process.stderr.write(`b. clicks: ${JSON.stringify(clicks)}\n`);
+
+    // (c) the baseline, on an empty tracking_event as (b) had
+    await pool.query("TRUNCATE tracking_event");
+    const baselineServer = await startHelper("baseline", databaseUrl);
+    const c = await measure("c. baseline (SELECT + INSERT per request)", baselineServer.url, paths);
+    await stop(baselineServer);
+    const baselineRows = await countClicks();
+
+    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+    const variant = (summary: Summary, extra: Record<string, unknown> = {}) => ({ ...summary, ...extra });
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, note: "autocannon, the server under test and PostgreSQL share these cores" },
+      code: codeVersion(),
+      settings: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, missions: MISSIONS, userAgent: USER_AGENT, referer: REFERER },
+      variants: {
+        a: variant(a.summary, { description: "bare Fastify route, fixed 302, nothing recorded (ceiling)" }),
+        b: variant(b.summary, {
+          description: "engagement serve, GET /r/:missionId/:publisherId: 302 at once, click queued and written in batches",
+          stop: serviceStop,
+          clicks,
+          log: serviceLog,
+        }),
+        c: variant(c.summary, {
+          description: "baseline: SELECT the mission, INSERT the click and wait for it, then 302 (pg Pool of 10)",
+          rows: baselineRows,
+        }),
+      },
+      ratios: {
+        bOverARequestsPerS: ratio(b.summary.requestsPerS.mean, a.summary.requestsPerS.mean),
+        bOverCRequestsPerS: ratio(b.summary.requestsPerS.mean, c.summary.requestsPerS.mean),
+        cOverBRequestsPerS: ratio(c.summary.requestsPerS.mean, b.summary.requestsPerS.mean),
+        cP99OverBP99: ratio(c.summary.latencyMs.p99, b.summary.latencyMs.p99),
+      },
+      targets: TARGETS,
+      met: {
+        serviceShareOfCeiling: b.summary.requestsPerS.mean >= TARGETS.serviceShareOfCeiling * a.summary.requestsPerS.mean,
+        serviceP99: b.summary.latencyMs.p99 <= TARGETS.serviceP99Ms,
+        speedupVsBaseline: b.summary.requestsPerS.mean >= TARGETS.speedupVsBaseline * c.summary.requestsPerS.mean,
+        noClickLost: clicks.lost === 0 && clicks.lostByClickId === 0,
+      },
+    };
+    const out = JSON.stringify(report, null, 2);
+    process.stdout.write(`${out}\n`);
+    fs.writeFileSync(path.join(root, "bench/results/redirect.json"), `${out}\n`);
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+    await pool.end().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill("SIGKILL");
+    process.exit(130);
+  });
+}
+
+main().catch((err) => {
+  for (const child of children) child.kill("SIGKILL");
+  console.error(err);
+  process.exit(1);
+});
