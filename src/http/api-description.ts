@@ -111,4 +111,10 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
   précédente est conservée au lieu d'être supprimée ; une rue corrigée est une modification.
 - **Flux XML — sans \`<?xml\`** : un document qui commence directement par \`<source>\` est accepté.
 - **Publier exige le rôle annonceur** : un partenaire qui n'est pas annonceur reçoit \`403\` sur \`/v2/mission\`.
+- **Liens suivis** : la redirection n'attend plus l'écriture du clic (écrit dans les 200 ms, conservé en mémoire si la
+  base est indisponible). Un diffuseur inconnu dans le lien mène quand même à la mission (sans rien compter) au lieu de la
+  page de repli ; l'adresse de repli d'une mission inconnue est un réglage. L'empreinte du visiteur est une empreinte à
+  clé : l'adresse IP n'est jamais conservée.
+- **Balises** : \`/r/apply\` et \`/r/account\` répondent toujours (\`204\` pour un clic inconnu, un doublon, un robot)
+  au lieu de laisser la requête sans réponse ; la fenêtre d'attribution (30 jours par défaut) est appliquée par le service.
 `;
