@@ -67,28 +67,23 @@ export class LinkTargets {
     this.publishers = new TtlCache(ttlMs, 10_000);
   }
 
-  /** An annonceur's mission by its clientId, deleted or not. */
-  async missionByClientId(publisherId: string, clientId: string): Promise<MissionTarget | null> {
-    const row = await this.db
-      .selectFrom("mission")
-      .select(["id", "publisher_id", "client_id", "application_url"])
-      .where("publisher_id", "=", publisherId)
-      .where("client_id", "=", clientId)
-      .executeTakeFirst();
-    return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
+  /** An annonceur's mission by its clientId, deleted or not (not cached: conversions are rare). */
+  missionByClientId(publisherId: string, clientId: string): Promise<MissionTarget | null> {
+    return this.findMission({ publisherId, clientId });
   }
 
   /** The mission, deleted or not; null for an id that is not one of ours. */
   mission(id: string): Promise<MissionTarget | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
-    return this.missions.get(id.toLowerCase(), async () => {
-      const row = await this.db
-        .selectFrom("mission")
-        .select(["id", "publisher_id", "client_id", "application_url"])
-        .where("id", "=", id.toLowerCase())
-        .executeTakeFirst();
-      return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
-    });
+    const lower = id.toLowerCase();
+    return this.missions.get(lower, () => this.findMission({ id: lower }));
+  }
+
+  private async findMission(by: { id: string } | { publisherId: string; clientId: string }): Promise<MissionTarget | null> {
+    let query = this.db.selectFrom("mission").select(["id", "publisher_id", "client_id", "application_url"]);
+    query = "id" in by ? query.where("id", "=", by.id) : query.where("publisher_id", "=", by.publisherId).where("client_id", "=", by.clientId);
+    const row = await query.executeTakeFirst();
+    return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
   }
 
   /** A live publisher; null when unknown or deleted. */
