@@ -10,6 +10,7 @@ import { currentPublisher, requireAnnonceur } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
 import { createMission, deleteMission, missionNotFound, updateMission } from "./publish.ts";
+import { missionStats } from "../tracking/mission-stats.ts";
 import { findOwnMission, selectRecords } from "./records.ts";
 import { ClientIdParams, CreateMissionBody, UpdateMissionBody } from "./schemas.ts";
 import { toMissionV2, toMyMission } from "./serializers.ts";
@@ -162,8 +163,32 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
       const publisher = currentPublisher(request);
       const record = await findOwnMission(db, publisher.id, request.params.clientId);
       if (!record) throw missionNotFound(request.params.clientId);
-      // Tracking events do not exist yet in this service: every count is genuinely zero.
-      return { ok: true, data: { ...toMyMission(record), stats: { clicks: [], applications: [] } } };
+      return { ok: true, data: { ...toMyMission(record), stats: await missionStats(db, record.mission.id) } };
+    },
+  );
+
+  app.get<{ Params: Static<typeof ClientIdParams> }>(
+    "/v0/mymission/:clientId/stats",
+    {
+      onRequest: requireApiKey,
+      schema: {
+        tags: ["Mes missions"],
+        summary: "Statistiques d'une de mes missions",
+        description:
+          "Clics, candidatures et créations de compte par diffuseur depuis la publication, robots exclus ; un événement compte dans les 200 ms qui le suivent. `accounts` est un ajout (absent aujourd'hui).",
+        security: API_KEY_SECURITY,
+        params: ClientIdParams,
+        response: {
+          200: Type.Object({ ok: Type.Literal(true), data: Type.Ref("MissionStats") }),
+          ...errorResponses(400, 401, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const publisher = currentPublisher(request);
+      const record = await findOwnMission(db, publisher.id, request.params.clientId);
+      if (!record) throw missionNotFound(request.params.clientId);
+      return { ok: true, data: await missionStats(db, record.mission.id) };
     },
   );
 }

@@ -324,6 +324,7 @@ export const MissionStatsSchema = Type.Object(
   {
     clicks: Type.Array(MissionStatsBucket),
     applications: Type.Array(MissionStatsBucket),
+    accounts: Type.Array(MissionStatsBucket, { description: "Créations de compte (ajout)" }),
   },
   { $id: "MissionStats", title: "Statistiques d'une mission" },
 );

@@ -48,6 +48,7 @@ const ROUTES: RouteCase[] = [
   { method: "DELETE", path: "/v0/diffusion-rule/x", openapiPath: "/v0/diffusion-rule/{id}", documentedErrors: [403, 404] },
   { method: "GET", path: "/v0/myorganization/x", openapiPath: "/v0/myorganization/{organizationClientId}", documentedErrors: [404] },
   { method: "PUT", path: "/v0/myorganization/x", openapiPath: "/v0/myorganization/{organizationClientId}", json: { publisherIds: [] }, documentedErrors: [400] },
+  { method: "GET", path: "/v0/mymission/x/stats", openapiPath: "/v0/mymission/{clientId}/stats", documentedErrors: [404] },
 ];
 
 const label = (r: RouteCase) => `${r.method} ${r.path}`;

@@ -342,6 +342,6 @@ describe("GET /v0/mymission", () => {
     const res = await server.request("/v0/mymission/refused-1", { apiKey: a.apiKey });
     expect(res.status).toBe(200);
     expect(res.body.data.statusCode).toBe("REFUSED");
-    expect(res.body.data.stats).toEqual({ clicks: [], applications: [] });
+    expect(res.body.data.stats).toEqual({ clicks: [], applications: [], accounts: [] });
   });
 });

@@ -148,3 +148,23 @@ describe("/r/:clickId/confirm-human", () => {
     expect((await get("/r/00000000-0000-7000-8000-000000000000/confirm-human")).status).toBe(404);
   });
 });
+
+describe("GET /v0/mymission/:clientId/stats", () => {
+  it("counts clicks, applications and accounts per diffuseur, bots excluded, for the mission's annonceur only", async () => {
+    const missionId = await publish("stats-1");
+    const first = await click(missionId);
+    await click(missionId);
+    await get(`/r/${missionId}/${diffuseur.id}`, "Googlebot/2.1 (+http://www.google.com/bot.html)");
+    expect((await get(`/r/apply?view=${first.id}`)).status).toBe(200);
+    expect((await get(`/r/account?view=${first.id}`)).status).toBe(200);
+    await server.app.tracking.queue.flush();
+    const res = await server.request("/v0/mymission/stats-1/stats", { apiKey: annonceur.apiKey });
+    expect(res.status).toBe(200);
+    const bucket = (count: number) => [{ key: diffuseur.id, name: expect.any(String), doc_count: count }];
+    expect(res.body).toEqual({ ok: true, data: { clicks: bucket(2), applications: bucket(1), accounts: bucket(1) } });
+    const detail = await server.request("/v0/mymission/stats-1", { apiKey: annonceur.apiKey });
+    expect(detail.body.data.stats).toEqual(res.body.data);
+    const other = await server.partner({ annonceur: true });
+    expect((await server.request("/v0/mymission/stats-1/stats", { apiKey: other.apiKey })).status).toBe(404);
+  });
+});
