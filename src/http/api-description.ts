@@ -117,4 +117,7 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
   clé : l'adresse IP n'est jamais conservée.
 - **Balises** : \`/r/apply\` et \`/r/account\` répondent toujours (\`204\` pour un clic inconnu, un doublon, un robot)
   au lieu de laisser la requête sans réponse ; la fenêtre d'attribution (30 jours par défaut) est appliquée par le service.
+- **\`/v2/activity\`** : une activité n'est lue ou modifiée que par ses deux partenaires (aujourd'hui : par n'importe qui
+  connaissant son identifiant) ; un \`clickId\` doit mener aux missions de l'annonceur qui le déclare ; seul l'annonceur
+  change le statut.
 `;

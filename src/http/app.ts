@@ -16,6 +16,7 @@ import { PartnerSchema, publisherRoutes } from "../publishers/routes.ts";
 import { CatalogIndex } from "../search/catalog-index.ts";
 import { searchRoutes } from "../search/routes.ts";
 import { SEARCH_SHARED_SCHEMAS } from "../search/schemas.ts";
+import { activityRoutes } from "../tracking/activity-routes.ts";
 import { beaconRoutes } from "../tracking/beacon-routes.ts";
 import { redirectRoutes } from "../tracking/redirect-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
@@ -144,5 +145,6 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   // (request received, response sent); warnings and errors are still logged.
   await app.register(redirectRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   await app.register(beaconRoutes, { ...ctx, ...tracking, logLevel: "warn" });
+  await app.register(activityRoutes, { ...ctx, ...tracking });
   return app;
 }

@@ -160,6 +160,14 @@ export class CatalogIndex {
     this.records = new RecordCache(db);
   }
 
+  /** Whether this diffuseur may show this mission now: accepted, live, allowed by its rules. */
+  async canDiffuse(diffuseurId: string, missionId: string): Promise<boolean> {
+    await this.fresh();
+    const view = this.view(diffuseurId);
+    if (!view || (view.onlyIds && !view.onlyIds.has(missionId))) return false;
+    return this.engine.search({ scopes: view.scopes, onlyIds: new Set([missionId]), skip: 0, limit: 1 }).total > 0;
+  }
+
   /** Loads everything once (idempotent); resolves when searches can be answered. */
   ready(): Promise<void> {
     this.loading ??= this.loadAll().catch((err) => {

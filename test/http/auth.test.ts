@@ -49,6 +49,9 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/v0/myorganization/x", openapiPath: "/v0/myorganization/{organizationClientId}", documentedErrors: [404] },
   { method: "PUT", path: "/v0/myorganization/x", openapiPath: "/v0/myorganization/{organizationClientId}", json: { publisherIds: [] }, documentedErrors: [400] },
   { method: "GET", path: "/v0/mymission/x/stats", openapiPath: "/v0/mymission/{clientId}/stats", documentedErrors: [404] },
+  { method: "POST", path: "/v2/activity", openapiPath: "/v2/activity", json: { missionClientId: "x" }, documentedErrors: [400, 403, 404] },
+  { method: "GET", path: "/v2/activity/x", openapiPath: "/v2/activity/{id}", documentedErrors: [404, 409] },
+  { method: "PUT", path: "/v2/activity/x", openapiPath: "/v2/activity/{id}", json: { status: "VALIDATED" }, documentedErrors: [400, 403, 404, 409] },
 ];
 
 const label = (r: RouteCase) => `${r.method} ${r.path}`;
