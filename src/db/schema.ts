@@ -263,6 +263,20 @@ export interface TrackingEventTable {
   status: ActivityStatus | null;
 }
 
+export interface CampaignTable {
+  id: string;
+  diffuseur_id: string;
+  annonceur_id: string;
+  name: string;
+  url: string;
+  /** `[{key, value}]`; written as an array (serialised by the caller). */
+  trackers: ColumnType<{ key: string; value: string }[], string, string>;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: NullableTimestamp;
+}
+
 export interface BotFingerprintTable {
   fingerprint: string;
   blocked_at: Generated<Date>;
@@ -284,6 +298,7 @@ export interface Database {
   service_secret: ServiceSecretTable;
   tracking_event: TrackingEventTable;
   bot_fingerprint: BotFingerprintTable;
+  campaign: CampaignTable;
 }
 
 export type PublisherRow = Selectable<PublisherTable>;
@@ -296,3 +311,4 @@ export type OrganizationRow = Selectable<PublisherOrganizationTable>;
 export type DiffusionRuleRow = Selectable<DiffusionRuleTable>;
 export type FeedImportRow = Selectable<FeedImportTable>;
 export type TrackingEventRow = Selectable<TrackingEventTable>;
+export type CampaignRow = Selectable<CampaignTable>;

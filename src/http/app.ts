@@ -18,6 +18,7 @@ import { searchRoutes } from "../search/routes.ts";
 import { SEARCH_SHARED_SCHEMAS } from "../search/schemas.ts";
 import { activityRoutes } from "../tracking/activity-routes.ts";
 import { beaconRoutes } from "../tracking/beacon-routes.ts";
+import { campaignRoutes } from "../tracking/campaign-routes.ts";
 import { redirectRoutes } from "../tracking/redirect-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
 import { apiKeyGuard } from "./auth.ts";
@@ -146,5 +147,6 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(redirectRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   await app.register(beaconRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   await app.register(activityRoutes, { ...ctx, ...tracking });
+  await app.register(campaignRoutes, { ...ctx, ...tracking });
   return app;
 }

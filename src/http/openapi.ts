@@ -73,6 +73,7 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
         { name: "Organisations", description: "Diffusion par organisation" },
         { name: "Service", description: "État du service" },
         { name: "Suivi", description: "Liens suivis : clics, redirections vers les pages de candidature" },
+        { name: "Campagnes", description: "Liens suivis d'un diffuseur vers la page d'un annonceur" },
       ],
     },
     refResolver: {

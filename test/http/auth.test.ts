@@ -52,6 +52,11 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: "/v2/activity", openapiPath: "/v2/activity", json: { missionClientId: "x" }, documentedErrors: [400, 403, 404] },
   { method: "GET", path: "/v2/activity/x", openapiPath: "/v2/activity/{id}", documentedErrors: [404, 409] },
   { method: "PUT", path: "/v2/activity/x", openapiPath: "/v2/activity/{id}", json: { status: "VALIDATED" }, documentedErrors: [400, 403, 404, 409] },
+  { method: "POST", path: "/v2/campaigns", openapiPath: "/v2/campaigns", json: { name: "c", url: "https://a.example", toPublisherId: "x" }, documentedErrors: [400, 403, 409] },
+  { method: "GET", path: "/v2/campaigns", openapiPath: "/v2/campaigns", documentedErrors: [403] },
+  { method: "GET", path: "/v2/campaigns/x", openapiPath: "/v2/campaigns/{id}", documentedErrors: [403, 404] },
+  { method: "PUT", path: "/v2/campaigns/x", openapiPath: "/v2/campaigns/{id}", json: { active: false }, documentedErrors: [400, 403, 404, 409] },
+  { method: "DELETE", path: "/v2/campaigns/x", openapiPath: "/v2/campaigns/{id}", documentedErrors: [403, 404] },
 ];
 
 const label = (r: RouteCase) => `${r.method} ${r.path}`;
