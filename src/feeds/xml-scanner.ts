@@ -74,8 +74,6 @@ const NEWLINE = 0x0a;
 const State = { Content: 0, Comment: 1, Cdata: 2 } as const;
 type State = (typeof State)[keyof typeof State];
 
-const ALREADY_EXPLAINED = "";
-
 export class XmlScanner {
   private buf = "";
   /** Next character of {@link buf} to read. */
@@ -595,7 +593,7 @@ export class XmlScanner {
           .slice(-NEAR_LENGTH)
           .replace(/\s+/g, " ")
           .trim()
-      : ALREADY_EXPLAINED;
+      : "";
     throw new XmlSyntaxError(reason, line, column, near);
   }
 }
