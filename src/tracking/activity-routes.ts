@@ -10,6 +10,8 @@ import { badRequest, HttpError, notFound } from "../http/errors.ts";
 import { currentPublisher } from "../http/auth.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { writeEvents } from "./event-store.ts";
+import { isUuid } from "./link-targets.ts";
+import { findClick, withinAttributionWindow } from "./recent-clicks.ts";
 import type { NewTrackingEvent } from "./event-queue.ts";
 import type { TrackingContext } from "./redirect-routes.ts";
 
@@ -82,14 +84,12 @@ function toActivity(row: TrackingEventRow) {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function activityRoutes(app: FastifyInstance, ctx: TrackingContext): Promise<void> {
   const { db } = ctx;
 
   /** The caller's activity by id (either side), else by its clientEventId (annonceur side). */
   async function findActivity(callerId: string, id: string, type: "apply" | "account" | undefined): Promise<TrackingEventRow> {
-    if (UUID.test(id)) {
+    if (isUuid(id)) {
       const row = await db
         .selectFrom("tracking_event")
         .selectAll()
@@ -136,9 +136,7 @@ export async function activityRoutes(app: FastifyInstance, ctx: TrackingContext)
       const event: NewTrackingEvent = { id: uuidv7(), type, created_at: now, updated_at: now, source: "server", status: "PENDING", is_human: true, tags: tag ? [tag] : [] };
 
       if (clickId) {
-        const click = UUID.test(clickId)
-          ? await db.selectFrom("tracking_event").selectAll().where("id", "=", clickId.toLowerCase()).where("type", "=", "click").executeTakeFirst()
-          : undefined;
+        const click = await findClick(db, ctx.recentClicks, clickId);
         if (!click) throw notFound("Clic introuvable");
         if (click.to_publisher_id !== caller.id) throw new HttpError(403, "FORBIDDEN", "Ce clic ne mène pas à vos missions");
         const annonceur = await ctx.targets.publisher(caller.id);
@@ -150,7 +148,7 @@ export async function activityRoutes(app: FastifyInstance, ctx: TrackingContext)
           to_publisher_id: caller.id,
           mission_id: click.mission_id,
           mission_client_id: click.mission_client_id,
-          attributed: now.getTime() - new Date(click.created_at).getTime() <= (annonceur?.attributionWindowDays ?? 30) * 86_400_000,
+          attributed: withinAttributionWindow(click, annonceur?.attributionWindowDays, now.getTime()),
         });
       }
       if (missionClientId) {
@@ -160,7 +158,7 @@ export async function activityRoutes(app: FastifyInstance, ctx: TrackingContext)
         if (!clickId) event.from_publisher_id = caller.id;
       }
       if (missionId) {
-        const mission = UUID.test(missionId)
+        const mission = isUuid(missionId)
           ? await db.selectFrom("mission").select(["id", "publisher_id", "client_id"]).where("id", "=", missionId.toLowerCase())
               .where("status_code", "=", "ACCEPTED").where("deleted_at", "is", null).executeTakeFirst()
           : undefined;

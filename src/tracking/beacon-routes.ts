@@ -6,16 +6,14 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { sql } from "kysely";
-import { uuidv7 } from "../db/uuid7.ts";
-import type { TrackingEventType } from "../db/schema.ts";
-import type { NewTrackingEvent } from "./event-queue.ts";
 import { cleanIdParam } from "./link-targets.ts";
 import { type TrackingContext, visitorOf } from "./redirect-routes.ts";
+import { findClick, withinAttributionWindow } from "./recent-clicks.ts";
 import { verifyTrackingToken } from "./tracking-token.ts";
+import { recordEvent } from "./tracking.ts";
 
 /** Conversions of the same click and type closer than this are one conversion. */
 const DEDUP_WINDOW_MS = 5 * 60_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CONVERSION_KEYS = { apply: ["view", "mission", "publisher", "url", "clientEventId", "customAttributes"], account: ["view", "mission", "publisher", "url", "clientEventId"] };
 const MAX_PARAM = 256;
 const MAX_CUSTOM_ATTRIBUTES = 4096;
@@ -35,26 +33,6 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
   const seenRecently = (key: string, now: number) => {
     const at = recentConversions.get(key);
     return at !== undefined && now - at < DEDUP_WINDOW_MS;
-  };
-
-  const event = (type: TrackingEventType, fields: Omit<NewTrackingEvent, "id" | "type" | "created_at" | "updated_at">): string => {
-    const now = new Date();
-    const id = uuidv7();
-    ctx.queue.push({ id, type, created_at: now, updated_at: now, ...fields });
-    return id;
-  };
-
-  /** A click, from memory when recent, else from the database. */
-  const findClick = async (id: string): Promise<NewTrackingEvent | undefined> => {
-    if (!UUID.test(id)) return undefined;
-    const recent = ctx.recentClicks.get(id.toLowerCase());
-    if (recent) return recent;
-    return db
-      .selectFrom("tracking_event")
-      .select(["id", "type", "created_at", "updated_at", "source", "source_id", "from_publisher_id", "to_publisher_id", "mission_id", "mission_client_id", "is_human"])
-      .where("id", "=", id.toLowerCase())
-      .where("type", "=", "click")
-      .executeTakeFirst();
   };
 
   app.get<{ Params: { missionId: string; publisherId: string }; Querystring: { tracker?: string; sourceId?: string; requestId?: string } }>(
@@ -80,7 +58,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
       const diffuseur = await ctx.targets.publisher(cleanIdParam(request.params.publisherId));
       if (!diffuseur) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: "Diffuseur inconnu" });
       const { tracker, sourceId, requestId } = request.query;
-      const id = event("impression", {
+      const id = recordEvent(ctx, "impression", {
         source: sourceId ? "widget" : "jstag",
         source_id: sourceId || null,
         request_id: requestId || null,
@@ -122,7 +100,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
         }
         const who = visitorOf(request, ctx.keys.fingerprint);
         if (!who || !query.view) return ignored(reply);
-        const click = await findClick(query.view);
+        const click = await findClick(db, ctx.recentClicks, query.view);
         if (!click) return ignored(reply);
         const now = Date.now();
         const annonceurId = click.to_publisher_id ?? (query.publisher ? cleanIdParam(query.publisher) : null);
@@ -148,8 +126,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
 
         const mission = query.mission && annonceurId ? await ctx.targets.missionByClientId(annonceurId, query.mission) : null;
         const annonceur = annonceurId ? await ctx.targets.publisher(annonceurId) : null;
-        const windowMs = (annonceur?.attributionWindowDays ?? 30) * 86_400_000;
-        const id = event(type, {
+        const id = recordEvent(ctx, type, {
           source: click.source,
           source_id: click.source_id ?? null,
           from_publisher_id: click.from_publisher_id ?? null,
@@ -159,7 +136,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
           click_id: click.id,
           client_event_id: query.clientEventId ?? null,
           custom_attributes: customAttributes,
-          attributed: now - new Date(click.created_at as Date).getTime() <= windowMs,
+          attributed: withinAttributionWindow(click, annonceur?.attributionWindowDays, now),
           status: "PENDING",
           ...who,
         });
@@ -181,7 +158,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
       },
     },
     async (request, reply) => {
-      const click = await findClick(request.params.clickId);
+      const click = await findClick(db, ctx.recentClicks, request.params.clickId);
       if (!click) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: "Clic inconnu" });
       const token = request.query.token;
       if (token !== undefined && !verifyTrackingToken(token, click.id, ctx.keys.token)) {

@@ -13,7 +13,9 @@ import { currentPublisher } from "../http/auth.ts";
 import { badRequest, HttpError, notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { slugify } from "../taxonomy/slug.ts";
-import { type TrackingContext, visitorOf } from "./redirect-routes.ts";
+import { cleanIdParam } from "./link-targets.ts";
+import { redirect, type TrackingContext, visitorOf } from "./redirect-routes.ts";
+import { recordEvent } from "./tracking.ts";
 import { parseDestination, trackedUrl } from "./tracked-url.ts";
 
 const Tracker = Type.Object({
@@ -185,8 +187,7 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
   // ── Public links ────────────────────────────────────────────────────────────────────────────
   /** Today's cleaning: cut at the first character outside [A-Za-z0-9-], and badly pasted 24-hex ids cut to 24. */
   const campaignId = (raw: string) => {
-    const end = raw.search(/[^A-Za-z0-9-]/);
-    const id = end === -1 ? raw : raw.slice(0, end);
+    const id = cleanIdParam(raw);
     return id.length > 24 && !id.includes("-") ? id.slice(0, 24) : id;
   };
   const findCampaign = (id: string) => db.selectFrom("campaign").selectAll().where("id", "=", campaignId(id)).executeTakeFirst();
@@ -205,16 +206,12 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
     async (request, reply) => {
       const campaign = await findCampaign(request.params.id);
       const destination = parseDestination(campaign?.url);
-      if (!campaign || !destination) return reply.header("cache-control", "no-store").redirect(ctx.config.tracking.fallbackUrl, 302);
+      if (!campaign || !destination) return redirect(reply, ctx.config.tracking.fallbackUrl);
       for (const { key, value } of campaign.trackers) destination.searchParams.set(key, value);
       const who = visitorOf(request, ctx.keys.fingerprint);
-      if (!who) return reply.header("cache-control", "no-store").redirect(destination.toString(), 302);
-      const now = new Date();
-      const id = uuidv7();
-      const click = { id, type: "click" as const, created_at: now, updated_at: now, source: "campaign" as const, source_id: campaign.id, from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who };
-      ctx.queue.push(click);
-      ctx.recentClicks.add(click);
-      return reply.header("cache-control", "no-store").redirect(trackedUrl(destination, { clickId: id }), 302);
+      if (!who) return redirect(reply, destination.toString());
+      const clickId = recordEvent(ctx, "click", { source: "campaign", source_id: campaign.id, from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who });
+      return redirect(reply, trackedUrl(destination, { clickId }));
     },
   );
 
@@ -229,9 +226,7 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
       if (!who) return reply.code(204).send();
       const campaign = await findCampaign(request.params.id);
       if (!campaign) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: "Campagne inconnue" });
-      const now = new Date();
-      const id = uuidv7();
-      ctx.queue.push({ id, type: "impression", created_at: now, updated_at: now, source: "campaign", source_id: campaign.id, tags: ["link"], from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who });
+      const id = recordEvent(ctx, "impression", { source: "campaign", source_id: campaign.id, tags: ["link"], from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who });
       return reply.send({ ok: true, id, data: { _id: id, type: "print" } });
     },
   );

@@ -24,6 +24,11 @@ export interface PublisherTarget {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can be one of our mission or event ids (checked before a query casts it to uuid). */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
 const PUBLISHER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
@@ -74,7 +79,7 @@ export class LinkTargets {
 
   /** The mission, deleted or not; null for an id that is not one of ours. */
   mission(id: string): Promise<MissionTarget | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     const lower = id.toLowerCase();
     return this.missions.get(lower, () => this.findMission({ id: lower }));
   }

@@ -5,15 +5,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isbot } from "isbot";
-import { uuidv7 } from "../db/uuid7.ts";
 import type { RouteContext } from "../http/app.ts";
-import type { EventQueue, NewTrackingEvent } from "./event-queue.ts";
+import type { EventQueue } from "./event-queue.ts";
 import { fingerprint, storedReferer } from "./fingerprint.ts";
 import { cleanIdParam, type LinkTargets } from "./link-targets.ts";
 import { parseDestination, trackedUrl } from "./tracked-url.ts";
 import type { RecentClicks } from "./recent-clicks.ts";
 import type { TrackingKeys } from "./secrets.ts";
 import { signTrackingToken } from "./tracking-token.ts";
+import { type EventFields, recordEvent } from "./tracking.ts";
 
 export interface TrackingContext extends RouteContext {
   queue: EventQueue;
@@ -37,7 +37,6 @@ const redirectSchema = (summary: string, description: string, params: Record<str
 
 export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext): Promise<void> {
   const fallback = ctx.config.tracking.fallbackUrl;
-  const redirect = (reply: FastifyReply, url: string) => reply.header("cache-control", "no-store").redirect(url, 302);
 
   // A visitor always gets somewhere: when a link's target cannot be read (database unreachable and
   // not in memory), the fallback page rather than an error.
@@ -48,14 +47,7 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext)
 
   const visitor = (request: FastifyRequest) => visitorOf(request, ctx.keys.fingerprint);
 
-  const click = (fields: Omit<NewTrackingEvent, "id" | "type" | "created_at" | "updated_at">): string => {
-    const now = new Date();
-    const id = uuidv7();
-    const event: NewTrackingEvent = { id, type: "click", created_at: now, updated_at: now, ...fields };
-    ctx.queue.push(event);
-    ctx.recentClicks.add(event);
-    return id;
-  };
+  const click = (fields: EventFields): string => recordEvent(ctx, "click", fields);
 
   app.get<{ Params: { missionId: string; publisherId: string }; Querystring: { tags?: string } }>(
     "/r/:missionId/:publisherId",
@@ -144,6 +136,11 @@ function isBotAgent(userAgent: string): boolean {
     botVerdicts.set(userAgent, verdict);
   }
   return verdict;
+}
+
+/** A tracked link's answer: a 302 that no browser or proxy may keep (each visit is a new click). */
+export function redirect(reply: FastifyReply, url: string) {
+  return reply.header("cache-control", "no-store").redirect(url, 302);
 }
 
 /** What every event of a request shares; null for a bot (redirected or answered, never recorded). */

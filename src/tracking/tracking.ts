@@ -2,7 +2,8 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/connection.ts";
-import { EventQueue } from "./event-queue.ts";
+import { uuidv7 } from "../db/uuid7.ts";
+import { EventQueue, type NewTrackingEvent } from "./event-queue.ts";
 import { writeEvents } from "./event-store.ts";
 import { LinkTargets } from "./link-targets.ts";
 import { RecentClicks } from "./recent-clicks.ts";
@@ -13,6 +14,17 @@ export interface Tracking {
   targets: LinkTargets;
   keys: TrackingKeys;
   recentClicks: RecentClicks;
+}
+
+export type EventFields = Omit<NewTrackingEvent, "id" | "type" | "created_at" | "updated_at">;
+
+/** Queues a new event (a click is also kept in memory for the conversions that follow); returns its id. */
+export function recordEvent(tracking: Pick<Tracking, "queue" | "recentClicks">, type: NewTrackingEvent["type"], fields: EventFields): string {
+  const now = new Date();
+  const event = { id: uuidv7(), type, created_at: now, updated_at: now, ...fields };
+  tracking.queue.push(event);
+  if (type === "click") tracking.recentClicks.add(event);
+  return event.id;
 }
 
 export async function createTracking(db: Db, config: Config, log: FastifyBaseLogger): Promise<Tracking> {
