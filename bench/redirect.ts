@@ -128,7 +128,7 @@ function freePort(): Promise<number> {
 /** `engagement serve` on a free port; resolves once /ready answers 200. */
 async function startService(env: NodeJS.ProcessEnv): Promise<Server> {
   const port = await freePort();
-  const child = track(spawn(process.execPath, [...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []), path.join(root, "bin/engagement"), "serve"], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] }));
+  const child = track(spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), ...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []), path.join(root, "bin/engagement"), "serve"], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] }));
   const output = collect(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
@@ -202,7 +202,10 @@ function load(url: string, paths: string[], seconds: number): Promise<Load> {
       if (status !== 302 || !headers) return;
       const location = headers.location ?? headers.Location; // as sent: Fastify writes it in lower case
       const match = typeof location === "string" ? CLICK_ID.exec(location) : null;
-      if (match) clickIds.push(match[1]!);
+      // A copy of the id, not a slice: a slice would keep the whole Location alive in this process
+      // (hundreds of thousands of them), and the load generator's own garbage collection would
+      // weigh on the measure of the variant with click ids only.
+      if (match) clickIds.push(Buffer.from(match[1]!, "latin1").toString("latin1"));
     },
   };
   return new Promise((resolve, reject) => {
@@ -261,16 +264,73 @@ function summarize({ result, latencies, perSecond }: Load) {
   };
 }
 
-type Summary = ReturnType<typeof summarize> & { loadAverage1mBefore: number; loadAverage1mAfter: number };
+type Summary = Awaited<ReturnType<typeof measure>>["summary"];
 
-async function measure(name: string, url: string, paths: string[]) {
+// ——— CPU accounting ———
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 where /proc is missing. */
+function processCpuS(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used so far by every PostgreSQL process of the machine (other databases included). */
+function postgresCpuS(): number {
+  let total = 0;
+  for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres") total += processCpuS(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+/**
+ * Where the measure's CPU went, per response: the load generator (this process), the server under
+ * test, PostgreSQL. Two cores for all three: a component's µs per response is what it costs the others.
+ */
+function cpuMeter(serverPid: number | undefined) {
+  const start = { self: process.cpuUsage(), server: processCpuS(serverPid), postgres: postgresCpuS(), at: performance.now() };
+  return (responses: number) => {
+    const self = process.cpuUsage(start.self);
+    const wallS = (performance.now() - start.at) / 1000;
+    const perResponseUs = (cpuS: number) => (responses > 0 ? Math.round((cpuS * 1e6) / responses) : null);
+    const loadGenerator = (self.user + self.system) / 1e6;
+    const server = processCpuS(serverPid) - start.server;
+    const postgres = postgresCpuS() - start.postgres;
+    return {
+      wallS: Number(wallS.toFixed(1)),
+      cpuS: { loadGenerator: Number(loadGenerator.toFixed(1)), server: Number(server.toFixed(1)), postgres: Number(postgres.toFixed(1)) },
+      usPerResponse: { loadGenerator: perResponseUs(loadGenerator), server: perResponseUs(server), postgres: perResponseUs(postgres) },
+    };
+  };
+}
+
+async function measure(name: string, url: string, paths: string[], serverPid: number | undefined) {
   process.stderr.write(`${name}: warm-up ${WARMUP_S} s, then ${DURATION_S} s at ${CONNECTIONS} connections…\n`);
   // Other processes on the box (tests, builds) take cores from the measure: the load average says so.
   const loadBefore = os.loadavg()[0]!;
   const warmup = await load(url, paths, WARMUP_S);
+  const cpu = cpuMeter(serverPid);
   const measured = await load(url, paths, DURATION_S);
-  const summary = { ...summarize(measured), loadAverage1mBefore: Number(loadBefore.toFixed(2)), loadAverage1mAfter: Number(os.loadavg()[0]!.toFixed(2)) };
-  process.stderr.write(`${name}: ${summary.requestsPerS.mean} req/s, p99 ${summary.latencyMs.p99} ms\n`);
+  const summary = {
+    ...summarize(measured),
+    cpu: cpu(measured.latencies.length),
+    loadAverage1mBefore: Number(loadBefore.toFixed(2)),
+    loadAverage1mAfter: Number(os.loadavg()[0]!.toFixed(2)),
+  };
+  process.stderr.write(`${name}: ${summary.requestsPerS.mean} req/s, p99 ${summary.latencyMs.p99} ms, CPU µs/response ${JSON.stringify(summary.cpu.usPerResponse)}\n`);
   return { warmup, measured, summary };
 }
 
@@ -343,12 +403,12 @@ async function main() {
 
     // (a) the ceiling
     const bare = await startHelper("bare");
-    const a = await measure("a. bare 302", bare.url, paths);
+    const a = await measure("a. bare 302", bare.url, paths, bare.child.pid);
     await stop(bare);
 
     // (b) the service
     const service = await startService(env);
-    const b = await measure("b. service /r/:missionId/:publisherId", service.url, paths);
+    const b = await measure("b. service /r/:missionId/:publisherId", service.url, paths, service.child.pid);
     const serviceStop = await stop(service);
     const rows = await pool.query<{ id: string; user_agent: string | null; is_bot: boolean }>("SELECT id, user_agent, is_bot FROM tracking_event WHERE type = 'click'");
     const recorded = new Set(rows.rows.map((r) => r.id));
@@ -375,7 +435,7 @@ async function main() {
     // (c) the baseline, on an empty tracking_event as (b) had
     await pool.query("TRUNCATE tracking_event");
     const baselineServer = await startHelper("baseline", databaseUrl);
-    const c = await measure("c. baseline (SELECT + INSERT per request)", baselineServer.url, paths);
+    const c = await measure("c. baseline (SELECT + INSERT per request)", baselineServer.url, paths, baselineServer.child.pid);
     await stop(baselineServer);
     const baselineRows = await countClicks();
 

@@ -1,6 +1,6 @@
 /**
- * The `engagement` command. Each command prints JSON (one line) on success, or one French line on
- * stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
+ * The `engagement` command. Each command prints JSON (one line) on success (`bots suspects` prints a
+ * table unless --json), or one French line on stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
  * embedded database alike (see db/embedded.ts).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -34,6 +34,7 @@ Commandes :
   demo                  charge les données de démonstration dans une base vide
   import                importe les flux XML des annonceurs (ou un fichier, une URL)
   bots block|unblock    marque (ou non) une empreinte de visiteur comme robot
+  bots suspects         cherche les robots probables et liste les alertes en cours
 
 Base : DATABASE_URL (PostgreSQL) ou, à défaut, base embarquée dans DATA_DIR (./data).
 « engagement <commande> --help » détaille chaque commande.`,
@@ -77,8 +78,14 @@ Affiche une barre de progression sur un terminal, puis le rapport en JSON sur la
 Code de sortie 1 si un import a échoué.`,
   bots: `Usage : engagement bots block EMPREINTE [--reason TEXTE]
        engagement bots unblock EMPREINTE
-Une empreinte bloquée est un robot : ses événements passés et futurs sont exclus des chiffres.
-Affiche {"ok", "fingerprint", "events"} (nombre d'événements requalifiés).`,
+       engagement bots suspects [--json]
+block, unblock : une empreinte bloquée est un robot : ses événements passés et futurs sont exclus
+  des chiffres. Affiche {"ok", "fingerprint", "events"} (nombre d'événements requalifiés).
+suspects : lance tout de suite la recherche de robots probables (faite aussi toutes les 3 heures,
+  BOT_WATCH_SCHEDULE) : au moins 200 clics en 24 heures, tous venus d'un même diffuseur, sans
+  candidature ni création de compte. Rien n'est bloqué automatiquement. Affiche les alertes en
+  cours : empreinte, diffuseur, clics sur 24 heures, dernier clic.
+  --json    une ligne JSON {"ok", "run", "suspects"} au lieu du tableau`,
   demo: `Usage : engagement demo [--missions N]
 Charge le jeu de démonstration (partenaires, règles de diffusion, missions) dans une base vide
 et affiche les clés API créées.`,
@@ -230,7 +237,8 @@ async function diffusionCommand(config: Config, sub: string | undefined, args: s
 }
 
 async function botsCommand(config: Config, sub: string | undefined, args: string[]) {
-  if (sub !== "block" && sub !== "unblock") throw new UsageError(`sous-commande inconnue : bots ${sub ?? ""} (block ou unblock)`);
+  if (sub === "suspects") return suspectsCommand(config, args);
+  if (sub !== "block" && sub !== "unblock") throw new UsageError(`sous-commande inconnue : bots ${sub ?? ""} (block, unblock ou suspects)`);
   const { values, positionals } = parse(args, { reason: { type: "string" } }, 1);
   if (values.help) return console.log(HELP.bots);
   const { blockFingerprint, isFingerprint, unblockFingerprint } = await import("./tracking/bots.ts");
@@ -247,6 +255,50 @@ async function botsCommand(config: Config, sub: string | undefined, args: string
       print({ ok: true, fingerprint, blocked: false, events });
     }
   });
+}
+
+async function suspectsCommand(config: Config, args: string[]) {
+  const { values } = parse(args, { json: { type: "boolean" } });
+  if (values.help) return console.log(HELP.bots);
+  const { runBotWatch } = await import("./tracking/bot-watch.ts");
+  return withDatabase(config, async ({ db }) => {
+    // Waits for a run of the service (another process) rather than skipping it.
+    const run = await runBotWatch(db, undefined, new Date(), { wait: true });
+    const suspects = run.live;
+    if (values.json) {
+      print({ ok: true, run: { raised: run.raised, updated: run.updated, resolved: run.resolved }, suspects });
+      return;
+    }
+    process.stdout.write(`${suspectsTable(suspects, run)}\n`);
+  });
+}
+
+function suspectsTable(
+  suspects: import("./tracking/bot-watch.ts").LiveSuspect[],
+  run: { raised: number; updated: number; resolved: number },
+): string {
+  const plural = (n: number, one: string, many: string) => `${n.toLocaleString("fr-FR")} ${n > 1 ? many : one}`;
+  const summary = `Recherche terminée : ${plural(run.raised, "nouvelle alerte", "nouvelles alertes")}, ${plural(run.updated, "mise à jour", "mises à jour")}, ${plural(run.resolved, "close", "closes")}.`;
+  if (suspects.length === 0) return `${summary}\nAucune empreinte suspecte.`;
+  const when = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" });
+  const rows = suspects.map((s) => [
+    s.fingerprint,
+    s.diffuseurName ? `${s.diffuseurName} (${s.diffuseurId})` : `${s.diffuseurId ?? "?"} (inconnu)`,
+    s.clicks.toLocaleString("fr-FR"),
+    s.lastClickAt ? when.format(new Date(s.lastClickAt)) : "",
+  ]);
+  const header = ["EMPREINTE", "DIFFUSEUR", "CLICS (24 H)", "DERNIER CLIC (PARIS)"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [
+    summary,
+    `${plural(suspects.length, "empreinte suspecte", "empreintes suspectes")} (non bloquées) :`,
+    "",
+    line(header),
+    ...rows.map(line),
+    "",
+    "Pour bloquer une empreinte : engagement bots block EMPREINTE --reason \"…\"",
+  ].join("\n");
 }
 
 /** A one-line progress bar on stderr, only on a terminal. */

@@ -21,6 +21,8 @@ export interface Config {
     publisherMax: number;
     /** Requests per window and per IP on public routes. */
     ipMax: number;
+    /** Tracking requests (`/r/*`) per window and per IP that are recorded (tracking/visit-limit.ts). */
+    trackingIpMax: number;
     windowMs: number;
   };
   /** Optional Redis for rate-limit counters shared by several instances. */
@@ -43,6 +45,8 @@ export interface TrackingConfig {
   flushIntervalMs: number;
   /** Events held in memory while the database cannot be written; more are dropped (and logged). */
   maxBufferedEvents: number;
+  /** Cron expression (Europe/Paris) of the suspected-bot watch (tracking/bot-watch.ts); "off" disables it. */
+  botWatchSchedule: string;
 }
 
 export interface FeedConfig {
@@ -130,6 +134,7 @@ export function loadConfig(env: Env = process.env): Config {
     enabled: !readBool(env, "RATE_LIMIT_DISABLED", false, problems),
     publisherMax: readInt(env, "RATE_LIMIT_PUBLISHER_MAX", 600, 1, 1_000_000, problems),
     ipMax: readInt(env, "RATE_LIMIT_IP_MAX", 120, 1, 1_000_000, problems),
+    trackingIpMax: readInt(env, "RATE_LIMIT_TRACKING_IP_MAX", 120, 1, 1_000_000, problems),
     windowMs: readInt(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1000, 86_400_000, problems),
   };
   const redisUrl = readUrl(env, "REDIS_URL", ["redis:", "rediss:"], problems);
@@ -153,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     fallbackUrl: readUrl(env, "TRACKING_FALLBACK_URL", ["http:", "https:"], problems) ?? "https://www.jeveuxaider.gouv.fr/",
     flushIntervalMs: readInt(env, "TRACKING_FLUSH_INTERVAL_MS", 100, 10, 200, problems),
     maxBufferedEvents: readInt(env, "TRACKING_MAX_BUFFERED_EVENTS", 200_000, 100, 10_000_000, problems),
+    botWatchSchedule: readSchedule(env, "BOT_WATCH_SCHEDULE", "30 */3 * * *", problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -6,6 +6,7 @@ import { migrate } from "./db/migrate.ts";
 import { startFeedScheduler } from "./feeds/schedule.ts";
 import { buildApp } from "./http/app.ts";
 import { preloadPlaces } from "./places/communes.ts";
+import { startBotWatch } from "./tracking/bot-watch.ts";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,6 +36,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   // searches arriving meanwhile wait for it).
   app.catalog.ready().catch((err) => app.log.error({ err }, "search index load failed"));
   const scheduler = startFeedScheduler({ db: db.db, feeds: config.feeds, log: app.log });
+  const botWatch = startBotWatch({ db: db.db, schedule: config.tracking.botWatchSchedule, log: app.log });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -43,7 +45,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
     (stopping ??= (async () => {
       await app.close();
       await app.inFlight.drained(10_000);
-      await scheduler.stop();
+      await Promise.all([scheduler.stop(), botWatch.stop()]);
       await db.close();
     })());
   return { app, database: db, url, stop };

@@ -277,10 +277,59 @@ export interface CampaignTable {
   deleted_at: NullableTimestamp;
 }
 
+export interface WidgetRule {
+  field: string;
+  fieldType?: string;
+  operator: string;
+  value: string;
+  combinator?: "and" | "or";
+  position?: number;
+}
+
+export interface WidgetTable {
+  id: string;
+  diffuseur_id: string;
+  name: string;
+  type: Generated<"benevolat" | "volontariat">;
+  style: Generated<"page" | "carousel">;
+  color: Generated<string>;
+  /** Annonceur ids; written serialised. */
+  publishers: ColumnType<string[], string | undefined, string>;
+  rules: ColumnType<WidgetRule[], string | undefined, string>;
+  location: ColumnType<{ lat: number; lon: number; label: string } | null, string | null | undefined, string | null>;
+  distance: Generated<string>;
+  moderated_only: Generated<boolean>;
+  url: string | null;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: NullableTimestamp;
+}
+
 export interface BotFingerprintTable {
   fingerprint: string;
   blocked_at: Generated<Date>;
   reason: string | null;
+}
+
+/** Known warning types; the column accepts any snake_case type. */
+export type WarningType = "suspected_bot" | (string & {});
+
+export interface WarningTable {
+  id: string;
+  /** The partner concerned; null for a service-wide warning. */
+  publisher_id: string | null;
+  type: WarningType;
+  /** What the warning is about within its type (a fingerprint for suspected_bot); '' when nothing. */
+  subject: Generated<string>;
+  /** A JSON object; written as its JSON text. */
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  occurrences: Generated<number>;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 export interface Database {
@@ -299,6 +348,8 @@ export interface Database {
   tracking_event: TrackingEventTable;
   bot_fingerprint: BotFingerprintTable;
   campaign: CampaignTable;
+  warning: WarningTable;
+  widget: WidgetTable;
 }
 
 export type PublisherRow = Selectable<PublisherTable>;
@@ -312,3 +363,5 @@ export type DiffusionRuleRow = Selectable<DiffusionRuleTable>;
 export type FeedImportRow = Selectable<FeedImportTable>;
 export type TrackingEventRow = Selectable<TrackingEventTable>;
 export type CampaignRow = Selectable<CampaignTable>;
+export type WidgetRow = Selectable<WidgetTable>;
+export type WarningRow = Selectable<WarningTable>;

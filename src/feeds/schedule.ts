@@ -4,7 +4,7 @@
  * running (RUNNING row) or started recently by another instance is not started again, so each feed
  * is imported once per tick. One publisher's failure never stops the others.
  */
-import { Cron } from "croner";
+import { startCronJob } from "../jobs/cron.ts";
 import type { FeedConfig } from "../config.ts";
 import type { Db } from "../db/connection.ts";
 import type { PublisherRow } from "../db/schema.ts";
@@ -63,23 +63,11 @@ export async function importAllFeeds(
   return outcomes;
 }
 
-/** Starts the cron; returns a function that stops it (and waits for a running tick to end). */
+/** Starts the scheduled imports; `stop()` waits for a running tick to end. */
 export function startFeedScheduler(deps: ImportDeps & { feeds: FeedConfig }): { stop: () => Promise<void> } {
-  if (deps.feeds.schedule === "off") return { stop: async () => {} };
-  let running: Promise<void> | null = null;
-  const job = new Cron(deps.feeds.schedule, { timezone: "Europe/Paris", protect: true }, () => {
-    running = importAllFeeds(deps, { trigger: "schedule", skipRecent: true })
+  return startCronJob(deps.feeds.schedule, () =>
+    importAllFeeds(deps, { trigger: "schedule", skipRecent: true })
       .then((outcomes) => void deps.log?.info({ outcomes: outcomes.map((o) => ({ publisherId: o.publisherId, status: o.report?.status, skipped: o.skipped, error: o.error })) }, "scheduled feed imports done"))
-      .catch((err) => void deps.log?.error({ err }, "scheduled feed imports failed"))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  });
-  return {
-    stop: async () => {
-      job.stop();
-      if (running) await running;
-    },
-  };
+      .catch((err) => void deps.log?.error({ err }, "scheduled feed imports failed")),
+  );
 }

@@ -114,9 +114,13 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 - **Liens suivis** : la redirection n'attend plus l'écriture du clic (écrit dans les 200 ms, conservé en mémoire si la
   base est indisponible). Un diffuseur inconnu dans le lien mène quand même à la mission (sans rien compter) au lieu de la
   page de repli ; l'adresse de repli d'une mission inconnue est un réglage. L'empreinte du visiteur est une empreinte à
-  clé : l'adresse IP n'est jamais conservée.
+  clé : l'adresse IP n'est jamais conservée. Au-delà de la limite par adresse (120 requêtes de suivi par minute par
+  défaut), un lien redirige toujours (sans compter le clic) au lieu de répondre \`429\`.
 - **Balises** : \`/r/apply\` et \`/r/account\` répondent toujours (\`204\` pour un clic inconnu, un doublon, un robot)
   au lieu de laisser la requête sans réponse ; la fenêtre d'attribution (30 jours par défaut) est appliquée par le service.
+  Une valeur vide (\`clientEventId=\`) vaut absence, et une longue adresse de page (\`url\`) n'est plus refusée.
+- **jstag.js** : servi par le service (\`/jstag.js\`, et \`/jstag.v1.js\` qui restera compatible v1) ; les événements
+  partent vers l'origine du script ; le cookie n'est marqué \`Secure\` qu'en https.
 - **\`/v2/activity\`** : une activité n'est lue ou modifiée que par ses deux partenaires (aujourd'hui : par n'importe qui
   connaissant son identifiant) ; un \`clickId\` doit mener aux missions de l'annonceur qui le déclare ; seul l'annonceur
   change le statut.

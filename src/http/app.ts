@@ -2,7 +2,7 @@
  * The Fastify application: cross-cutting behaviour (request ids, CORS, errors, docs, auth, rate
  * limits) and one plugin per capability. Nothing here knows about a particular route's business.
  */
-import { randomUUID } from "node:crypto";
+import http from "node:http";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config.ts";
@@ -20,13 +20,17 @@ import { activityRoutes } from "../tracking/activity-routes.ts";
 import { beaconRoutes } from "../tracking/beacon-routes.ts";
 import { campaignRoutes } from "../tracking/campaign-routes.ts";
 import { redirectRoutes } from "../tracking/redirect-routes.ts";
+import { type HotRedirect, hotRedirect } from "../tracking/hot-redirect.ts";
+import { jstagRoutes } from "../tracking/jstag-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
 import { apiKeyGuard } from "./auth.ts";
+import { CORS_OPTIONS } from "./cors.ts";
 import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
 import { createValidatorCompiler } from "./validation.ts";
 import { healthRoutes } from "./health.ts";
 import { registerDocs } from "./openapi.ts";
 import { createLimiter, MemoryStore, RedisStore } from "./rate-limit.ts";
+import { requestIdOf } from "./request-id.ts";
 
 export interface AppDeps {
   config: Config;
@@ -44,14 +48,13 @@ export interface RouteContext {
   requireApiKey: (request: FastifyRequest, reply: import("fastify").FastifyReply) => Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 declare module "fastify" {
   interface FastifyInstance {
     /** Requests whose handler has not produced its response yet (see `trackInFlight`). */
     inFlight: { count: () => number; drained: (timeoutMs: number) => Promise<void> };
     catalog: CatalogIndex;
     tracking: Tracking;
+    hotRedirect: HotRedirect;
   }
 }
 
@@ -78,6 +81,7 @@ function trackInFlight(app: FastifyInstance) {
 }
 
 export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
+  let hot: HotRedirect | undefined;
   const options: FastifyServerOptions = {
     logger: logger ?? {
       level: config.logLevel,
@@ -86,10 +90,18 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
     bodyLimit: config.bodyLimit,
     // One reverse proxy in front: the client is the last X-Forwarded-For hop it added.
     trustProxy: (_address: string, hop: number) => hop < 1,
-    genReqId: (req) => {
-      const given = req.headers["x-request-id"];
-      const id = Array.isArray(given) ? given[0] : given;
-      return id && REQUEST_ID.test(id) ? id : randomUUID();
+    genReqId: (req) => requestIdOf(req.headers),
+    // The redirect hot path answers the most frequent tracked links before Fastify; everything
+    // else goes to Fastify. Its server is made as Fastify makes its own.
+    serverFactory: (handler, opts) => {
+      const timeouts = opts as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      const server = http.createServer((req, res) => {
+        if (!hot?.handle(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = timeouts.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = timeouts.requestTimeout ?? 0;
+      server.setTimeout(timeouts.connectionTimeout ?? 0);
+      return server;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Errors raised by the router itself (malformed URL, oversized path parameter) use the same envelope.
@@ -105,13 +117,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   });
   trackInFlight(app);
 
-  await app.register(cors, {
-    origin: "*",
-    methods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-    allowedHeaders: ["Content-Type", "x-api-key", "apikey", "x-request-id", "If-None-Match"],
-    exposedHeaders: ["x-request-id", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After", "ETag"],
-    maxAge: 86_400,
-  });
+  await app.register(cors, CORS_OPTIONS);
 
   app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
   app.setErrorHandler(errorHandler);
@@ -142,11 +148,15 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.decorate("tracking", tracking);
   // Registered after the routes' hooks: runs before the database is closed by the caller.
   app.addHook("onClose", async () => tracking.queue.close());
+  hot = hotRedirect(tracking);
+  app.decorate("hotRedirect", hot);
+  app.addHook("preClose", async () => hot?.stop());
   // Thousands of redirects and beacons a second: each is recorded as an event, not logged twice
   // (request received, response sent); warnings and errors are still logged.
   await app.register(redirectRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   await app.register(beaconRoutes, { ...ctx, ...tracking, logLevel: "warn" });
   await app.register(activityRoutes, { ...ctx, ...tracking });
   await app.register(campaignRoutes, { ...ctx, ...tracking });
+  await app.register(jstagRoutes, { logLevel: "warn" });
   return app;
 }

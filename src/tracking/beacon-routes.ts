@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { sql } from "kysely";
 import { cleanIdParam } from "./link-targets.ts";
-import { type TrackingContext, visitorOf } from "./redirect-routes.ts";
+import type { TrackingContext } from "./redirect-routes.ts";
+import { clientAddress, visitorOf } from "./visitor.ts";
 import { findClick, withinAttributionWindow } from "./recent-clicks.ts";
 import { verifyTrackingToken } from "./tracking-token.ts";
 import { recordEvent } from "./tracking.ts";
@@ -35,6 +36,9 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
     return at !== undefined && now - at < DEDUP_WINDOW_MS;
   };
 
+  // Past the per-address limit, a beacon is refused (429) before anything is read or recorded.
+  app.addHook("onRequest", async (request, reply) => ctx.limit.admitBeacon(clientAddress(request.raw), reply));
+
   app.get<{ Params: { missionId: string; publisherId: string }; Querystring: { tracker?: string; sourceId?: string; requestId?: string } }>(
     "/r/impression/:missionId/:publisherId",
     {
@@ -51,7 +55,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
       },
     },
     async (request, reply) => {
-      const who = visitorOf(request, ctx.keys.fingerprint);
+      const who = visitorOf(request.raw, ctx.keys.fingerprint);
       if (!who) return ignored(reply);
       const mission = await ctx.targets.mission(cleanIdParam(request.params.missionId));
       if (!mission) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: "Mission inconnue" });
@@ -82,12 +86,15 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
           summary: type === "apply" ? "Candidature (balise jstag.js)" : "Création de compte (balise jstag.js)",
           description:
             "Envoyée par jstag.js sur la page de l'annonceur : `view` est l'`apiengagement_id` du clic. 200 `{ok, id}` pour une conversion enregistrée ; 204 pour ce qui est ignoré : robot, paramètre inconnu, clic inconnu, doublon (même clic et même type en moins de 5 minutes, ou `clientEventId` déjà reçu). Une conversion sur un clic plus ancien que la fenêtre d'attribution de l'annonceur (30 jours par défaut) est enregistrée sans lui être attribuée.",
-          querystring: { type: "object", properties: Object.fromEntries(CONVERSION_KEYS[type].map((key) => [key, { type: "string", maxLength: key === "url" ? 4096 : key === "customAttributes" ? MAX_CUSTOM_ATTRIBUTES : MAX_PARAM }])) },
+          // `url` (the page, sent whole by jstag v1) is not stored: no length limit but the request's own.
+          querystring: { type: "object", properties: Object.fromEntries(CONVERSION_KEYS[type].map((key) => [key, key === "url" ? { type: "string" } : { type: "string", maxLength: key === "customAttributes" ? MAX_CUSTOM_ATTRIBUTES : MAX_PARAM }])) },
         },
       },
       async (request, reply) => {
-        const query = request.query;
-        if (Object.keys(query).some((key) => !CONVERSION_KEYS[type].includes(key))) return ignored(reply);
+        if (Object.keys(request.query).some((key) => !CONVERSION_KEYS[type].includes(key))) return ignored(reply);
+        // An empty value (`clientEventId=`) is an absent one: kept as "", it would make the
+        // annonceur's next conversion with an empty clientEventId a duplicate, dropped at insert.
+        const query: ConversionQuery = Object.fromEntries(Object.entries(request.query).filter(([, value]) => value !== ""));
         let customAttributes: object | null = null;
         if (query.customAttributes !== undefined) {
           try {
@@ -98,7 +105,7 @@ export async function beaconRoutes(app: FastifyInstance, ctx: TrackingContext): 
             return ignored(reply);
           }
         }
-        const who = visitorOf(request, ctx.keys.fingerprint);
+        const who = visitorOf(request.raw, ctx.keys.fingerprint);
         if (!who || !query.view) return ignored(reply);
         const click = await findClick(db, ctx.recentClicks, query.view);
         if (!click) return ignored(reply);

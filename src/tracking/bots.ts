@@ -1,8 +1,11 @@
 /**
  * Blocked fingerprints: an administrator marks a visitor fingerprint as a bot; its past events are
- * flagged at once, and its future ones as they are written (event-store.ts).
+ * flagged at once, and its future ones as they are written (event-store.ts). Its live
+ * suspected-bot warnings (bot-watch.ts) are resolved.
  */
+import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
+import { SUSPECTED_BOT } from "./bot-watch.ts";
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
@@ -19,6 +22,13 @@ export async function blockFingerprint(db: Db, fingerprint: string, reason: stri
       .onConflict((oc) => oc.column("fingerprint").doUpdateSet({ reason }))
       .execute();
     const result = await trx.updateTable("tracking_event").set({ is_bot: true }).where("fingerprint", "=", fingerprint).where("is_bot", "=", false).executeTakeFirst();
+    await trx
+      .updateTable("warning")
+      .set({ resolved_at: sql`now()`, updated_at: sql`now()`, details: sql`details || '{"resolution": "blocked"}'::jsonb` })
+      .where("type", "=", SUSPECTED_BOT)
+      .where("subject", "=", fingerprint)
+      .where("resolved_at", "is", null)
+      .execute();
     return Number(result.numUpdatedRows);
   });
 }

@@ -14,7 +14,8 @@ import { badRequest, HttpError, notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { slugify } from "../taxonomy/slug.ts";
 import { cleanIdParam } from "./link-targets.ts";
-import { redirect, type TrackingContext, visitorOf } from "./redirect-routes.ts";
+import { redirect, type TrackingContext } from "./redirect-routes.ts";
+import { clientAddress, visitorOf } from "./visitor.ts";
 import { recordEvent } from "./tracking.ts";
 import { parseDestination, trackedUrl } from "./tracked-url.ts";
 
@@ -208,8 +209,8 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
       const destination = parseDestination(campaign?.url);
       if (!campaign || !destination) return redirect(reply, ctx.config.tracking.fallbackUrl);
       for (const { key, value } of campaign.trackers) destination.searchParams.set(key, value);
-      const who = visitorOf(request, ctx.keys.fingerprint);
-      if (!who) return redirect(reply, destination.toString());
+      const who = visitorOf(request.raw, ctx.keys.fingerprint);
+      if (!who || !ctx.limit.allow(clientAddress(request.raw))) return redirect(reply, destination.toString());
       const clickId = recordEvent(ctx, "click", { source: "campaign", source_id: campaign.id, from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who });
       return redirect(reply, trackedUrl(destination, { clickId }));
     },
@@ -222,8 +223,9 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
       schema: { tags: ["Suivi"], summary: "Impression d'un lien de campagne (balise)", description: "200 avec l'identifiant de l'événement, 204 pour un robot, 404 pour une campagne inconnue.", params: IdParams },
     },
     async (request, reply) => {
-      const who = visitorOf(request, ctx.keys.fingerprint);
+      const who = visitorOf(request.raw, ctx.keys.fingerprint);
       if (!who) return reply.code(204).send();
+      ctx.limit.admitBeacon(clientAddress(request.raw), reply);
       const campaign = await findCampaign(request.params.id);
       if (!campaign) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: "Campagne inconnue" });
       const id = recordEvent(ctx, "impression", { source: "campaign", source_id: campaign.id, tags: ["link"], from_publisher_id: campaign.diffuseur_id, to_publisher_id: campaign.annonceur_id, ...who });

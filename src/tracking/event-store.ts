@@ -1,6 +1,9 @@
-/** Writes batches of tracking events: one transaction, bots flagged from the blocked fingerprints. */
+/**
+ * Writes batches of tracking events: one statement per batch (one round trip), bots flagged from
+ * the blocked fingerprints as the rows are inserted (no second pass over the rows).
+ */
 import { sql } from "kysely";
-import { insertStatement } from "../db/bulk-insert.ts";
+import { insertColumnsStatement } from "../db/bulk-insert.ts";
 import type { Db } from "../db/connection.ts";
 import type { NewTrackingEvent } from "./event-queue.ts";
 
@@ -36,18 +39,15 @@ const DEFAULTS: Partial<Record<(typeof COLUMNS)[number], unknown>> = { tags: [],
 
 export async function writeEvents(db: Db, events: NewTrackingEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((event) => {
-    const row: Record<string, unknown> = {};
-    for (const column of COLUMNS) row[column] = (event as Record<string, unknown>)[column] ?? DEFAULTS[column] ?? null;
-    return row;
+  const valuesOf = (column: (typeof COLUMNS)[number]) => {
+    const fallback = DEFAULTS[column] ?? null;
+    return events.map((event) => event[column] ?? fallback);
+  };
+  const insert = await insertColumnsStatement(db, "tracking_event", COLUMNS, (c) => valuesOf(c as (typeof COLUMNS)[number]), {
+    computed: {
+      is_bot: (value) => sql`(${value("is_bot")} OR EXISTS (SELECT 1 FROM bot_fingerprint b WHERE b.fingerprint = ${value("fingerprint")}))`,
+    },
   });
-  await db.transaction().execute(async (trx) => {
-    // A clientEventId met twice in one batch (or raced by another instance): the first is kept.
-    await sql`${await insertStatement(trx, "tracking_event", rows)} ON CONFLICT DO NOTHING`.execute(trx);
-    await sql`
-      UPDATE tracking_event e SET is_bot = true
-      FROM bot_fingerprint b
-      WHERE e.id = ANY(${events.map((e) => e.id)}::uuid[]) AND e.fingerprint = b.fingerprint
-    `.execute(trx);
-  });
+  // A clientEventId met twice in one batch (or raced by another instance): the first is kept.
+  await sql`${insert} ON CONFLICT DO NOTHING`.execute(db);
 }

@@ -5,12 +5,15 @@
  */
 import type { Db } from "../db/connection.ts";
 import { slugify } from "../taxonomy/slug.ts";
+import { parseDestination } from "./tracked-url.ts";
 
 export interface MissionTarget {
   id: string;
   publisherId: string;
   clientId: string;
   applicationUrl: string | null;
+  /** The application URL parsed once (null when it is not an http(s) URL); read, never changed. */
+  destination: URL | null;
 }
 
 export interface PublisherTarget {
@@ -29,6 +32,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(id: string): boolean {
   return UUID.test(id);
 }
+/** A publisher, widget or campaign id: ours are UUIDs, today's are 24-hex ids. */
 const PUBLISHER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
@@ -58,11 +62,25 @@ class TtlCache<T> {
     this.entries.set(key, { value, expires: now + (value === null ? this.ttlMs / 4 : this.ttlMs) });
     return value;
   }
+
+  /** The cached value when it is fresh, without loading; undefined otherwise. */
+  peek(key: string, now = Date.now()): T | null | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expires > now ? hit.value : undefined;
+  }
+}
+
+export interface WidgetTarget {
+  id: string;
+  diffuseurId: string;
+  /** `utm_campaign` of its clicks: slugify(name), as today. */
+  slug: string;
 }
 
 export class LinkTargets {
   private readonly missions: TtlCache<MissionTarget>;
   private readonly publishers: TtlCache<PublisherTarget>;
+  private readonly widgets: TtlCache<WidgetTarget>;
 
   constructor(
     private readonly db: Db,
@@ -70,6 +88,7 @@ export class LinkTargets {
   ) {
     this.missions = new TtlCache(ttlMs, 100_000);
     this.publishers = new TtlCache(ttlMs, 10_000);
+    this.widgets = new TtlCache(ttlMs, 10_000);
   }
 
   /** An annonceur's mission by its clientId, deleted or not (not cached: conversions are rare). */
@@ -88,7 +107,31 @@ export class LinkTargets {
     let query = this.db.selectFrom("mission").select(["id", "publisher_id", "client_id", "application_url"]);
     query = "id" in by ? query.where("id", "=", by.id) : query.where("publisher_id", "=", by.publisherId).where("client_id", "=", by.clientId);
     const row = await query.executeTakeFirst();
-    return row ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url } : null;
+    return row
+      ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url, destination: parseDestination(row.application_url) }
+      : null;
+  }
+
+  /**
+   * What the cache knows right now, without waiting: the mission (null: not ours), or undefined
+   * when it is not cached or has expired. `id` in lower case.
+   */
+  cachedMission(id: string): MissionTarget | null | undefined {
+    return this.missions.peek(id);
+  }
+
+  /** A live publisher, cached or undefined (see `cached`). */
+  cachedPublisher(id: string): PublisherTarget | null | undefined {
+    return this.publishers.peek(id);
+  }
+
+  /** A widget that has not been deleted (an inactive one still credits its clicks); null otherwise. */
+  widget(id: string): Promise<WidgetTarget | null> {
+    if (!PUBLISHER_ID.test(id)) return Promise.resolve(null);
+    return this.widgets.get(id, async () => {
+      const row = await this.db.selectFrom("widget").select(["id", "diffuseur_id", "name"]).where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
+      return row ? { id: row.id, diffuseurId: row.diffuseur_id, slug: slugify(row.name) } : null;
+    });
   }
 
   /** A live publisher; null when unknown or deleted. */

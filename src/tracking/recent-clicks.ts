@@ -1,7 +1,9 @@
 /**
- * The clicks of the last minutes, in memory: a conversion or a confirm-human call often follows its
- * click by seconds, before the click's batch is even written, and should not cost a query either.
- * Bounded in count and age; older clicks are read from the database.
+ * The clicks not written yet, in memory: a conversion or a confirm-human call may follow its click
+ * before the click's batch reaches the database. A click leaves once written (then it is read from
+ * the database): keeping every click of the last minutes would hold hundreds of thousands of objects
+ * under load, and the garbage collector's work on them slowed every redirect down.
+ * Bounded in count and age, for when the database stays unreachable.
  */
 import type { Db } from "../db/connection.ts";
 import type { NewTrackingEvent } from "./event-queue.ts";
@@ -19,6 +21,11 @@ export class RecentClicks {
   add(click: Click): void {
     if (this.clicks.size >= MAX_ENTRIES) this.clicks.delete(this.clicks.keys().next().value as string);
     this.clicks.set(click.id, click);
+  }
+
+  /** The clicks of a batch are in the database now. */
+  written(events: readonly NewTrackingEvent[]): void {
+    for (const event of events) if (event.type === "click") this.clicks.delete(event.id);
   }
 
   get(id: string, now = Date.now()): Click | undefined {

@@ -8,20 +8,26 @@ import { writeEvents } from "./event-store.ts";
 import { LinkTargets } from "./link-targets.ts";
 import { RecentClicks } from "./recent-clicks.ts";
 import { type TrackingKeys, trackingKeys } from "./secrets.ts";
+import { VisitLimit } from "./visit-limit.ts";
 
 export interface Tracking {
   queue: EventQueue;
   targets: LinkTargets;
   keys: TrackingKeys;
   recentClicks: RecentClicks;
+  limit: VisitLimit;
 }
 
 export type EventFields = Omit<NewTrackingEvent, "id" | "type" | "created_at" | "updated_at">;
 
-/** Queues a new event (a click is also kept in memory for the conversions that follow); returns its id. */
+/**
+ * Queues a new event (a click is also kept in memory for the conversions that follow); returns its
+ * id. `fields` is a fresh object of the caller's: completed in place rather than copied (thousands a
+ * second, each kept until written).
+ */
 export function recordEvent(tracking: Pick<Tracking, "queue" | "recentClicks">, type: NewTrackingEvent["type"], fields: EventFields): string {
   const now = new Date();
-  const event = { id: uuidv7(), type, created_at: now, updated_at: now, ...fields };
+  const event = Object.assign(fields, { id: uuidv7(now.getTime()), type, created_at: now, updated_at: now });
   tracking.queue.push(event);
   if (type === "click") tracking.recentClicks.add(event);
   return event.id;
@@ -29,15 +35,28 @@ export function recordEvent(tracking: Pick<Tracking, "queue" | "recentClicks">, 
 
 export async function createTracking(db: Db, config: Config, log: FastifyBaseLogger): Promise<Tracking> {
   const keys = await trackingKeys(db, config.tracking.secret);
-  const queue = new EventQueue((events) => writeEvents(db, events), {
-    flushIntervalMs: config.tracking.flushIntervalMs,
-    maxBuffered: config.tracking.maxBufferedEvents,
-    log: {
-      info: (obj, msg) => log.info(obj, msg),
-      warn: (obj, msg) => log.warn(obj, msg),
-      error: (obj, msg) => log.error(obj, msg),
+  const recentClicks = new RecentClicks();
+  const queue = new EventQueue(
+    async (events) => {
+      await writeEvents(db, events);
+      recentClicks.written(events);
     },
-  });
+    {
+      flushIntervalMs: config.tracking.flushIntervalMs,
+      maxBuffered: config.tracking.maxBufferedEvents,
+      log: {
+        info: (obj, msg) => log.info(obj, msg),
+        warn: (obj, msg) => log.warn(obj, msg),
+        error: (obj, msg) => log.error(obj, msg),
+      },
+    },
+  );
   queue.start();
-  return { queue, targets: new LinkTargets(db), keys, recentClicks: new RecentClicks() };
+  const limit = new VisitLimit({
+    enabled: config.rateLimit.enabled,
+    max: config.rateLimit.trackingIpMax,
+    windowMs: config.rateLimit.windowMs,
+    log: { warn: (obj, msg) => log.warn(obj, msg) },
+  });
+  return { queue, targets: new LinkTargets(db), keys, recentClicks, limit };
 }

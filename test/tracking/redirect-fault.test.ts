@@ -54,6 +54,8 @@ beforeAll(async () => {
   database = await openDatabase({ databaseUrl, dataDir }, { maxConnections: 4 });
   const config = { ...loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", PUBLIC_URL: "https://api-engagement.test" }), databaseUrl, dataDir };
   config.tracking = { ...config.tracking, flushIntervalMs: 50 };
+  // Ten visitors on one loopback address: the per-address limit would stop recording them.
+  config.rateLimit = { ...config.rateLimit, trackingIpMax: 1_000_000 };
   app = await buildApp({ config, db: database.db, logger: false });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -145,10 +145,92 @@ describe("GET /r/:missionId/:publisherId", () => {
     expect(events.map((e) => e.is_bot)).toEqual([false, true]);
   });
 
+  it("answers a link's first click (router, cache filled) and the next ones (hot path) alike", async () => {
+    const missionId = await publish(annonceur, "click-hot");
+    const headers = {
+      "user-agent": BROWSER,
+      referer: "https://mairie.example.fr/agenda?page=2",
+      origin: "https://mairie.example.fr",
+      "x-forwarded-for": "203.0.113.7, 198.51.100.23",
+      "x-forwarded-host": "api.engagement.example",
+      "x-request-id": "essai-42",
+    };
+    const path = `/r/${missionId}/${diffuseur.id}?tags=newsletter,%C3%A9t%C3%A9`;
+    const servedBefore = server.app.hotRedirect.served();
+    const first = await follow(path, headers);
+    const second = await follow(path, headers);
+    expect(server.app.hotRedirect.served() - servedBefore).toBe(1);
+
+    const names = (h: Headers) => [...h.keys()].filter((name) => name !== "date").sort();
+    expect(names(second.headers)).toEqual(names(first.headers));
+    for (const name of names(first.headers).filter((n) => n !== "location")) {
+      expect(second.headers.get(name), name).toBe(first.headers.get(name));
+    }
+    const withoutClick = (location: string) => {
+      const url = new URL(location);
+      url.searchParams.delete("apiengagement_id");
+      url.searchParams.delete("apiengagement_tracking_token");
+      return url.toString();
+    };
+    expect(second.status).toBe(first.status);
+    expect(withoutClick(second.location)).toBe(withoutClick(first.location));
+
+    await server.app.tracking.queue.flush();
+    const events = await clicks({ missionId });
+    expect(events).toHaveLength(2);
+    const recorded = ({ id: _id, created_at: _c, updated_at: _u, ...rest }: Record<string, unknown>) => rest;
+    expect(recorded(events[1]!)).toEqual(recorded(events[0]!));
+    expect(events[0]).toMatchObject({ host: "api.engagement.example", origin: "https://mairie.example.fr", tags: ["newsletter", "été"] });
+    // The client is the proxy's last X-Forwarded-For entry: another address, another fingerprint.
+    await follow(path, { ...headers, "x-forwarded-for": "203.0.113.7, 198.51.100.24" });
+    await server.app.tracking.queue.flush();
+    expect((await clicks({ missionId }))[2]!.fingerprint).not.toBe(events[0]!.fingerprint);
+  });
+
   it("answers with CORS * for any origin", async () => {
     const missionId = await publish(annonceur, "click-cors");
     const res = await follow(`/r/${missionId}/${diffuseur.id}`, { "user-agent": BROWSER, origin: "https://n-importe-ou.example" });
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
+  });
+});
+
+describe("GET /r/widget/:missionId?widgetId=&requestId=", () => {
+  async function widget(name: string, values: { deleted?: boolean; active?: boolean } = {}) {
+    const id = crypto.randomUUID();
+    await server.database.db
+      .insertInto("widget")
+      .values({ id, diffuseur_id: diffuseur.id, name, active: values.active ?? true, deleted_at: values.deleted ? new Date() : null, url: null })
+      .execute();
+    return id;
+  }
+
+  it("credits the click to the widget's diffuseur, utm_medium=widget and utm_campaign=<widget name>, with a token", async () => {
+    const missionId = await publish(mtmAnnonceur, "widget-1");
+    const widgetId = await widget(`Widget Bénévolat Lyon ${Date.now()}`);
+    const res = await follow(`/r/widget/${missionId}?widgetId=${widgetId}&requestId=req-123`);
+    const location = new URL(res.location);
+    expect(location.origin + location.pathname).toBe("https://asso.example.org/candidater");
+    expect(location.searchParams.get("mtm_medium")).toBe("widget");
+    expect(location.searchParams.get("mtm_campaign")).toMatch(/^widget-benevolat-lyon-\d+$/);
+    const clickId = location.searchParams.get("apiengagement_id")!;
+    expect(verifyTrackingToken(location.searchParams.get("apiengagement_tracking_token")!, clickId, server.app.tracking.keys.token)).toBe(true);
+    await server.app.tracking.queue.flush();
+    expect(await clicks({ missionId })).toMatchObject([
+      { id: clickId, source: "widget", source_id: widgetId, request_id: "req-123", from_publisher_id: diffuseur.id, to_publisher_id: mtmAnnonceur.id },
+    ]);
+  });
+
+  it("still counts an inactive widget's clicks; without a known widget, redirects and records nothing", async () => {
+    const missionId = await publish(annonceur, "widget-2");
+    const inactive = await widget(`Widget en pause ${Date.now()}`, { active: false });
+    const deleted = await widget(`Widget supprimé ${Date.now()}`, { deleted: true });
+    expect((await follow(`/r/widget/${missionId}?widgetId=${inactive}`)).location).toContain("utm_medium=widget");
+    for (const query of ["", `?widgetId=${deleted}`, "?widgetId=inconnu", "?widgetId="]) {
+      expect((await follow(`/r/widget/${missionId}${query}`)).location, query).toBe("https://asso.example.org/candidater?ref=api");
+    }
+    expect((await follow(`/r/widget/00000000-0000-7000-8000-000000000000?widgetId=${inactive}`)).location).toBe(server.config.tracking.fallbackUrl);
+    await server.app.tracking.queue.flush();
+    expect(await clicks({ missionId })).toMatchObject([{ source_id: inactive }]);
   });
 });
 
@@ -169,5 +251,41 @@ describe("GET /r/seo/:missionId and /r/notrack/:missionId", () => {
     expect((await follow("/r/notrack/inconnue")).location).toBe(server.config.tracking.fallbackUrl);
     await server.app.tracking.queue.flush();
     expect(await clicks({ missionId })).toHaveLength(0);
+  });
+});
+
+describe("per-address limit on tracked links", () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ rateLimit: { ...server.config.rateLimit, enabled: true, trackingIpMax: 3 } }, { loadIndex: false });
+  });
+  afterAll(async () => limited?.close());
+
+  it("past the limit, still sends the visitor to the mission but records nothing; other addresses are not affected", async () => {
+    const owner = await limited.partner({ annonceur: true });
+    const sender = await limited.partner({ annonceur: false, diffuseur: true });
+    const res = await limited.request("/v2/mission", { method: "POST", apiKey: owner.apiKey, json: mission("limit-1") });
+    const missionId = res.body.data.id as string;
+    const go = async (address: string) => {
+      const r = await fetch(`${limited.url}/r/${missionId}/${sender.id}`, { redirect: "manual", headers: { "user-agent": BROWSER, "x-forwarded-for": address } });
+      return r.headers.get("location") ?? "";
+    };
+    const locations = [];
+    for (let i = 0; i < 5; i += 1) locations.push(await go("203.0.113.50"));
+    expect(locations.map((l) => l.includes("apiengagement_id="))).toEqual([true, true, true, false, false]);
+    expect(locations[4]).toBe("https://asso.example.org/candidater?ref=api");
+    expect(await go("203.0.113.51")).toContain("apiengagement_id=");
+    await limited.app.tracking.queue.flush();
+    const rows = await limited.database.db.selectFrom("tracking_event").select("id").where("mission_id", "=", missionId).execute();
+    expect(rows).toHaveLength(4);
+
+    // Beacons past the limit are refused with a 429 that says when to come back.
+    const beacon = () => fetch(`${limited.url}/r/impression/${missionId}/${sender.id}?tracker=pixel`, { headers: { "user-agent": BROWSER, "x-forwarded-for": "203.0.113.60" } });
+    const statuses = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await beacon()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await beacon();
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({ ok: false, code: "TOO_MANY_REQUESTS", message: expect.stringContaining("Trop de requêtes de suivi") });
   });
 });
