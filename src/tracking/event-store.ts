@@ -7,7 +7,7 @@ import { insertColumnsStatement } from "../db/bulk-insert.ts";
 import type { Db } from "../db/connection.ts";
 import type { NewTrackingEvent } from "./event-queue.ts";
 
-/** Columns every queued event carries, so that a batch has one shape (bulk insert). */
+/** Columns an event may carry. */
 const COLUMNS = [
   "id",
   "type",
@@ -35,15 +35,23 @@ const COLUMNS = [
   "status",
 ] as const;
 
-const DEFAULTS: Partial<Record<(typeof COLUMNS)[number], unknown>> = { tags: [], is_bot: false, is_human: false, attributed: true };
+type Column = (typeof COLUMNS)[number];
+
+/** What an event without the column gets: the table's own defaults (NULL for the others). */
+const DEFAULTS: Partial<Record<Column, unknown>> = { tags: [], is_bot: false, is_human: false, attributed: true };
+/** Written even when no event of the batch has them: the bot flag is computed from them. */
+const ALWAYS: readonly Column[] = ["is_bot", "fingerprint"];
 
 export async function writeEvents(db: Db, events: NewTrackingEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const valuesOf = (column: (typeof COLUMNS)[number]) => {
+  // A column no event of the batch carries is left to its default: most events are clicks, which
+  // have no click_id, clientEventId, custom attributes, status…
+  const columns = COLUMNS.filter((column) => ALWAYS.includes(column) || events.some((event) => event[column] != null));
+  const valuesOf = (column: Column) => {
     const fallback = DEFAULTS[column] ?? null;
     return events.map((event) => event[column] ?? fallback);
   };
-  const insert = await insertColumnsStatement(db, "tracking_event", COLUMNS, (c) => valuesOf(c as (typeof COLUMNS)[number]), {
+  const insert = await insertColumnsStatement(db, "tracking_event", columns, (c) => valuesOf(c as Column), {
     computed: {
       is_bot: (value) => sql`(${value("is_bot")} OR EXISTS (SELECT 1 FROM bot_fingerprint b WHERE b.fingerprint = ${value("fingerprint")}))`,
     },
