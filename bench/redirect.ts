@@ -17,15 +17,21 @@
  * the connections still waiting for an answer when the time is up: those requests may have been
  * recorded without their 302 being counted (at most one per connection, `recordedWithout302`).
  *
- * Targets: (b) ≥ 50% of (a)'s requests/s, (b) p99 ≤ 25 ms, (b) ≥ 5× (c)'s requests/s, no click lost.
+ * The three run in turn BENCH_ROUNDS times (a b c, a b c, …): each ratio is computed within a round,
+ * then the report gives the median over the rounds (this machine's speed drifts over minutes).
+ *
+ * Targets (on the medians): (b) ≥ 50% of (a)'s requests/s, (b) p99 ≤ 25 ms, (b) ≥ 5× (c)'s
+ * requests/s; no click lost in any round.
  * Prints the report and writes bench/results/redirect.json. The database is dropped at the end.
  *
  * Usage: npm run bench:redirect
  *   DATABASE_URL       server to create the database on (default postgres://postgres@127.0.0.1:5432/postgres)
- *   BENCH_DURATION_S   measured seconds per variant (default 20)
+ *   BENCH_ROUNDS       rounds of a, b, c (default 3)
+ *   BENCH_DURATION_S   measured seconds per variant and round (default 20)
  *   BENCH_CONNECTIONS  autocannon connections (default 100)
  *   BENCH_MISSIONS     missions the requests are spread over (default 500)
  *   BENCH_SERVICE_PROFILE  a directory: the service (b) runs with --cpu-prof and writes its profile there
+ *   BENCH_SERVICE_NODE_FLAGS  extra node flags for the service (b), e.g. V8 heap settings to compare
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -43,6 +49,7 @@ const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const MISSIONS = Number(process.env.BENCH_MISSIONS ?? 500);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = 2;
 const TARGETS = { serviceShareOfCeiling: 0.5, serviceP99Ms: 25, speedupVsBaseline: 5, lostClicks: 0 };
 
@@ -158,6 +165,12 @@ async function stop(server: Server): Promise<{ code: number | null; signal: stri
 // ——— load ———
 
 const ms = (value: number) => Number(value.toFixed(2));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : Number(((sorted[mid - 1]! + sorted[mid]!) / 2).toFixed(2));
+}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -401,77 +414,93 @@ async function main() {
     const paths = ids.map((id) => `/r/${id}/${diffuseur.id}`);
     const countClicks = async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM tracking_event WHERE type = 'click'")).rows[0]!.n;
 
-    // (a) the ceiling
-    const bare = await startHelper("bare");
-    const a = await measure("a. bare 302", bare.url, paths, bare.child.pid);
-    await stop(bare);
+    /** One round: (a), (b), (c) one after the other, each on an empty tracking_event. */
+    const round = async (n: number) => {
+      const tag = ROUNDS > 1 ? `[${n}/${ROUNDS}] ` : "";
+      // (a) the ceiling
+      const bare = await startHelper("bare");
+      const a = await measure(`${tag}a. bare 302`, bare.url, paths, bare.child.pid);
+      await stop(bare);
 
-    // (b) the service
-    const service = await startService(env);
-    const b = await measure("b. service /r/:missionId/:publisherId", service.url, paths, service.child.pid);
-    const serviceStop = await stop(service);
-    const rows = await pool.query<{ id: string; user_agent: string | null; is_bot: boolean }>("SELECT id, user_agent, is_bot FROM tracking_event WHERE type = 'click'");
-    const recorded = new Set(rows.rows.map((r) => r.id));
-    const sentIds = [...b.warmup.clickIds, ...b.measured.clickIds];
-    const lostIds = sentIds.filter((id) => !recorded.has(id));
-    const warmup302 = b.warmup.result.statusCodeStats?.["302"]?.count ?? 0;
-    const sent302 = warmup302 + b.summary.total302;
-    const clicks = {
-      sent302,
-      sent302WithClickId: sentIds.length,
-      measured302: b.summary.total302,
-      warmup302,
-      rows: recorded.size,
-      lost: sent302 - recorded.size > 0 ? sent302 - recorded.size : 0,
-      lostByClickId: lostIds.length,
-      recordedWithout302: recorded.size - (sentIds.length - lostIds.length),
-      rowsWithOurUserAgent: rows.rows.filter((r) => r.user_agent === USER_AGENT).length,
-      rowsFlaggedBot: rows.rows.filter((r) => r.is_bot).length,
-      lostSample: lostIds.slice(0, 5),
-    };
-    const serviceLog = logSummary(service.output);
-    process.stderr.write(`b. clicks: ${JSON.stringify(clicks)}\n`);
+      // (b) the service
+      await pool.query("TRUNCATE tracking_event");
+      const service = await startService(env);
+      const b = await measure(`${tag}b. service /r/:missionId/:publisherId`, service.url, paths, service.child.pid);
+      const serviceStop = await stop(service);
+      const rows = await pool.query<{ id: string; user_agent: string | null; is_bot: boolean }>("SELECT id, user_agent, is_bot FROM tracking_event WHERE type = 'click'");
+      const recorded = new Set(rows.rows.map((r) => r.id));
+      const sentIds = [...b.warmup.clickIds, ...b.measured.clickIds];
+      const lostIds = sentIds.filter((id) => !recorded.has(id));
+      const warmup302 = b.warmup.result.statusCodeStats?.["302"]?.count ?? 0;
+      const sent302 = warmup302 + b.summary.total302;
+      const clicks = {
+        sent302,
+        sent302WithClickId: sentIds.length,
+        measured302: b.summary.total302,
+        warmup302,
+        rows: recorded.size,
+        lost: sent302 - recorded.size > 0 ? sent302 - recorded.size : 0,
+        lostByClickId: lostIds.length,
+        recordedWithout302: recorded.size - (sentIds.length - lostIds.length),
+        rowsWithOurUserAgent: rows.rows.filter((r) => r.user_agent === USER_AGENT).length,
+        rowsFlaggedBot: rows.rows.filter((r) => r.is_bot).length,
+        lostSample: lostIds.slice(0, 5),
+      };
+      process.stderr.write(`${tag}b. clicks: ${JSON.stringify(clicks)}\n`);
 
-    // (c) the baseline, on an empty tracking_event as (b) had
-    await pool.query("TRUNCATE tracking_event");
-    const baselineServer = await startHelper("baseline", databaseUrl);
-    const c = await measure("c. baseline (SELECT + INSERT per request)", baselineServer.url, paths, baselineServer.child.pid);
-    await stop(baselineServer);
-    const baselineRows = await countClicks();
+      // (c) the baseline, on an empty tracking_event as (b) had
+      await pool.query("TRUNCATE tracking_event");
+      const baselineServer = await startHelper("baseline", databaseUrl);
+      const c = await measure(`${tag}c. baseline (SELECT + INSERT per request)`, baselineServer.url, paths, baselineServer.child.pid);
+      await stop(baselineServer);
+      const baselineRows = await countClicks();
 
-    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
-    const variant = (summary: Summary, extra: Record<string, unknown> = {}) => ({ ...summary, ...extra });
-    const report = {
-      date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, note: "autocannon, the server under test and PostgreSQL share these cores" },
-      code: codeVersion(),
-      settings: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, missions: MISSIONS, userAgent: USER_AGENT, referer: REFERER },
-      variants: {
+      return {
         a: variant(a.summary, { description: "bare Fastify route, fixed 302, nothing recorded (ceiling)" }),
         b: variant(b.summary, {
           description: "engagement serve, GET /r/:missionId/:publisherId: 302 at once, click queued and written in batches",
           stop: serviceStop,
           clicks,
-          log: serviceLog,
+          log: logSummary(service.output),
         }),
-        c: variant(c.summary, {
-          description: "baseline: SELECT the mission, INSERT the click and wait for it, then 302 (pg Pool of 10)",
-          rows: baselineRows,
-        }),
-      },
-      ratios: {
-        bOverARequestsPerS: ratio(b.summary.requestsPerS.mean, a.summary.requestsPerS.mean),
-        bOverCRequestsPerS: ratio(b.summary.requestsPerS.mean, c.summary.requestsPerS.mean),
-        cOverBRequestsPerS: ratio(c.summary.requestsPerS.mean, b.summary.requestsPerS.mean),
-        cP99OverBP99: ratio(c.summary.latencyMs.p99, b.summary.latencyMs.p99),
-      },
+        c: variant(c.summary, { description: "baseline: SELECT the mission, INSERT the click and wait for it, then 302 (pg Pool of 10)", rows: baselineRows }),
+        ratios: {
+          bOverARequestsPerS: ratio(b.summary.requestsPerS.mean, a.summary.requestsPerS.mean),
+          bOverCRequestsPerS: ratio(b.summary.requestsPerS.mean, c.summary.requestsPerS.mean),
+          cP99OverBP99: ratio(c.summary.latencyMs.p99, b.summary.latencyMs.p99),
+        },
+      };
+    };
+    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+    const variant = <T extends object>(summary: Summary, extra: T) => ({ ...summary, ...extra });
+
+    const rounds = [];
+    for (let n = 1; n <= ROUNDS; n += 1) rounds.push(await round(n));
+    // Each ratio is taken within its round (a, b and c minutes apart), then the median over the
+    // rounds: the machine's speed drifts between rounds more than within one.
+    const medians = {
+      aRequestsPerS: median(rounds.map((r) => r.a.requestsPerS.mean)),
+      bRequestsPerS: median(rounds.map((r) => r.b.requestsPerS.mean)),
+      cRequestsPerS: median(rounds.map((r) => r.c.requestsPerS.mean)),
+      bP99Ms: median(rounds.map((r) => r.b.latencyMs.p99)),
+      bOverARequestsPerS: median(rounds.map((r) => r.ratios.bOverARequestsPerS)),
+      bOverCRequestsPerS: median(rounds.map((r) => r.ratios.bOverCRequestsPerS)),
+    };
+    const lost = rounds.reduce((sum, r) => sum + r.b.clicks.lost + r.b.clicks.lostByClickId, 0);
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, note: "autocannon, the server under test and PostgreSQL share these cores" },
+      code: codeVersion(),
+      settings: { rounds: ROUNDS, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, missions: MISSIONS, userAgent: USER_AGENT, referer: REFERER },
+      medians,
       targets: TARGETS,
       met: {
-        serviceShareOfCeiling: b.summary.requestsPerS.mean >= TARGETS.serviceShareOfCeiling * a.summary.requestsPerS.mean,
-        serviceP99: b.summary.latencyMs.p99 <= TARGETS.serviceP99Ms,
-        speedupVsBaseline: b.summary.requestsPerS.mean >= TARGETS.speedupVsBaseline * c.summary.requestsPerS.mean,
-        noClickLost: clicks.lost === 0 && clicks.lostByClickId === 0,
+        serviceShareOfCeiling: medians.bOverARequestsPerS >= TARGETS.serviceShareOfCeiling,
+        serviceP99: medians.bP99Ms <= TARGETS.serviceP99Ms,
+        speedupVsBaseline: medians.bOverCRequestsPerS >= TARGETS.speedupVsBaseline,
+        noClickLost: lost === 0,
       },
+      rounds,
     };
     const out = JSON.stringify(report, null, 2);
     process.stdout.write(`${out}\n`);

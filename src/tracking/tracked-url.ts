@@ -28,18 +28,41 @@ export interface Campaign {
   campaign: string;
 }
 
-/** `destination` with the tracking parameters set (replacing any of the same name). */
+/**
+ * The destination's own query without the parameters a tracked link sets, serialised once per
+ * destination and set of names (a mission's destination is parsed once and kept with its link).
+ */
+const ownQueries = new WeakMap<URL, Map<string, string>>();
+
+function ownQuery(destination: URL, names: readonly string[]): string {
+  let byNames = ownQueries.get(destination);
+  if (!byNames) {
+    byNames = new Map();
+    ownQueries.set(destination, byNames);
+  }
+  const key = names.join("&");
+  let query = byNames.get(key);
+  if (query === undefined) {
+    const params = new URLSearchParams(destination.search);
+    for (const name of names) params.delete(name);
+    query = params.toString();
+    byNames.set(key, query);
+  }
+  return query;
+}
+
+/** `destination` with the tracking parameters set (replacing any of the same name), after its own. */
 export function trackedUrl(destination: URL, params: { clickId?: string; token?: string; campaign?: Campaign }): string {
-  // A detached URLSearchParams, serialised once: each `url.searchParams.set` would re-serialise the
-  // whole URL (measured: most of a redirect's own time).
-  const query = new URLSearchParams(destination.search);
-  if (params.clickId) query.set("apiengagement_id", params.clickId);
-  if (params.token) query.set("apiengagement_tracking_token", params.token);
+  const names: string[] = [];
+  const values: string[] = [];
+  if (params.clickId) names.push("apiengagement_id"), values.push(params.clickId);
+  if (params.token) names.push("apiengagement_tracking_token"), values.push(params.token);
   const campaign = params.campaign;
   if (campaign) {
-    query.set(`${campaign.prefix}_source`, campaign.source);
-    query.set(`${campaign.prefix}_medium`, campaign.medium);
-    query.set(`${campaign.prefix}_campaign`, campaign.campaign);
+    names.push(`${campaign.prefix}_source`, `${campaign.prefix}_medium`, `${campaign.prefix}_campaign`);
+    values.push(campaign.source, campaign.medium, campaign.campaign);
   }
-  return `${destination.origin}${destination.pathname}?${query.toString()}${destination.hash}`;
+  let query = ownQuery(destination, names);
+  for (let i = 0; i < names.length; i += 1) query += `${query ? "&" : ""}${names[i]}=${encodeURIComponent(values[i]!)}`;
+  return `${destination.origin}${destination.pathname}?${query}${destination.hash}`;
 }

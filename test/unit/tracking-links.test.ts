@@ -54,9 +54,9 @@ describe("tracked URLs", () => {
     expect(parsed.hash).toBe("#postuler");
     expect([...parsed.searchParams]).toEqual([
       ["ref", "1"],
-      ["utm_source", "api_engagement"],
       ["apiengagement_id", CLICK],
       ["apiengagement_tracking_token", "t.o.k"],
+      ["utm_source", "api_engagement"],
       ["utm_medium", "api"],
       ["utm_campaign", "mairie"],
     ]);
