@@ -100,20 +100,10 @@ describe.skipIf(!available && !required)("jstag.js dans Chromium", () => {
       if (path === "/merci") return page("Merci", snippet(scriptUrl, annonceur.id, `apieng("trackAccount", ${JSON.stringify(clientId)}, { clientEventId: "compte-2" });`), "<p>Merci !</p>");
       return undefined;
     });
-    const res = await server.request("/v2/mission", {
-      method: "POST",
-      apiKey: annonceur.apiKey,
-      json: {
-        clientId,
-        title: "Animer un atelier numérique",
-        description: "Aider des habitants à faire leurs démarches en ligne, deux heures par semaine.",
-        applicationUrl: `http://annonceur.localhost:${annonceurSite.port}/candidature`,
-        domain: "solidarite-insertion",
-        addresses: [{ postalCode: "31000", city: "Toulouse", country: "FR" }],
-      },
+    missionId = await server.publish(annonceur, clientId, {
+      title: "Animer un atelier numérique",
+      applicationUrl: `http://annonceur.localhost:${annonceurSite.port}/candidature`,
     });
-    expect(res.status, res.text).toBeLessThan(300);
-    missionId = res.body.data.id;
 
     const link = `${server.url}/r/${missionId}/${diffuseur.id}`;
     diffuseurSite = await site((path) => {

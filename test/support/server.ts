@@ -21,6 +21,8 @@ export interface TestServer {
   /** A new publisher with a unique name; returns its id and clear API key. */
   partner: (input?: Partial<NewPublisherInput>) => Promise<{ id: string; name: string; apiKey: string }>;
   allow: (diffuseurId: string, annonceurId: string) => Promise<void>;
+  /** Publishes a realistic mission for `owner` through the annonceur API (fields override it); returns its id. */
+  publish: (owner: { apiKey: string }, clientId: string, fields?: Record<string, unknown>) => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -74,6 +76,20 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
     },
     allow: async (diffuseurId, annonceurId) => {
       await allowDiffusion(database.db, diffuseurId, annonceurId);
+    },
+    publish: async (owner, clientId, fields = {}) => {
+      const mission = {
+        clientId,
+        title: "Accompagner des seniors isolés",
+        description: "Rendre visite à des personnes âgées de votre quartier, une fois par semaine.",
+        applicationUrl: "https://asso.example.org/candidater",
+        domain: "solidarite-insertion",
+        addresses: [{ postalCode: "69003", city: "Lyon", country: "FR" }],
+        ...fields,
+      };
+      const res = await request("/v2/mission", { method: "POST", apiKey: owner.apiKey, json: mission });
+      if (res.status >= 300) throw new Error(`publication refusée (${res.status}) : ${res.text}`);
+      return res.body.data.id as string;
     },
     close: async () => {
       await app.close();

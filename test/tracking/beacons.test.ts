@@ -8,19 +8,7 @@ let diffuseur: { id: string };
 const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
 
 async function publish(clientId: string): Promise<string> {
-  const res = await server.request("/v2/mission", {
-    method: "POST",
-    apiKey: annonceur.apiKey,
-    json: {
-      clientId,
-      title: "Accompagner des seniors isolés",
-      description: "Rendre visite à des personnes âgées de votre quartier, une fois par semaine.",
-      applicationUrl: "https://asso.example.org/candidater",
-      domain: "solidarite-insertion",
-      addresses: [{ postalCode: "69003", city: "Lyon", country: "FR" }],
-    },
-  });
-  return res.body.data.id;
+  return server.publish(annonceur, clientId);
 }
 
 async function get(path: string, userAgent = BROWSER) {

@@ -15,20 +15,7 @@ const BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (K
 const SOURCE = fs.readFileSync(new URL("../../src/tracking/jstag/jstag.js", import.meta.url), "utf8");
 
 async function publish(clientId: string): Promise<string> {
-  const res = await server.request("/v2/mission", {
-    method: "POST",
-    apiKey: annonceur.apiKey,
-    json: {
-      clientId,
-      title: "Animer un atelier numérique",
-      description: "Aider des habitants à faire leurs démarches en ligne, deux heures par semaine.",
-      applicationUrl: "https://www.asso.example.org/candidater",
-      domain: "solidarite-insertion",
-      addresses: [{ postalCode: "31000", city: "Toulouse", country: "FR" }],
-    },
-  });
-  expect(res.status, res.text).toBeLessThan(300);
-  return res.body.data.id;
+  return server.publish(annonceur, clientId, { title: "Animer un atelier numérique", applicationUrl: "https://www.asso.example.org/candidater" });
 }
 
 /** A GET as a browser on the annonceur's page sends it (fetch from another origin). */

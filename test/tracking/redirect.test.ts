@@ -9,19 +9,8 @@ let diffuseur: { id: string; name: string; apiKey: string };
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 
-const mission = (clientId: string, applicationUrl = "https://asso.example.org/candidater?ref=api") => ({
-  clientId,
-  title: "Accompagner des seniors isolés",
-  description: "Rendre visite à des personnes âgées de votre quartier, une fois par semaine.",
-  applicationUrl,
-  domain: "solidarite-insertion",
-  addresses: [{ postalCode: "69003", city: "Lyon", country: "FR" }],
-});
-
-async function publish(owner: { apiKey: string }, clientId: string, applicationUrl?: string): Promise<string> {
-  const res = await server.request("/v2/mission", { method: "POST", apiKey: owner.apiKey, json: mission(clientId, applicationUrl) });
-  expect(res.status, res.text).toBeLessThan(300);
-  return res.body.data.id as string;
+async function publish(owner: { apiKey: string }, clientId: string, applicationUrl = "https://asso.example.org/candidater?ref=api"): Promise<string> {
+  return server.publish(owner, clientId, { applicationUrl });
 }
 
 /** GET without following the redirect. */
@@ -264,8 +253,7 @@ describe("per-address limit on tracked links", () => {
   it("past the limit, still sends the visitor to the mission but records nothing; other addresses are not affected", async () => {
     const owner = await limited.partner({ annonceur: true });
     const sender = await limited.partner({ annonceur: false, diffuseur: true });
-    const res = await limited.request("/v2/mission", { method: "POST", apiKey: owner.apiKey, json: mission("limit-1") });
-    const missionId = res.body.data.id as string;
+    const missionId = await limited.publish(owner, "limit-1", { applicationUrl: "https://asso.example.org/candidater?ref=api" });
     const go = async (address: string) => {
       const r = await fetch(`${limited.url}/r/${missionId}/${sender.id}`, { redirect: "manual", headers: { "user-agent": BROWSER, "x-forwarded-for": address } });
       return r.headers.get("location") ?? "";
