@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR="$(mktemp -d)"
-PORT=$((20000 + RANDOM % 20000))
+# A port the system says is free now (a random one may be a live connection's local port).
+PORT=$(node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 LOG="$DATA_DIR/start.log"
 export DATA_DIR PORT
 unset DATABASE_URL
