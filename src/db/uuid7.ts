@@ -3,14 +3,24 @@
  * the end of their B-tree indexes, so bulk inserts (a 100,000-mission feed) do not scatter writes
  * across the whole index as random UUIDs do. Within one millisecond, ids are not ordered.
  *
- * Made from a random (v4) UUID, whose 74 random bits and variant are kept, with the time written
- * over its first 48 bits and its version digit set to 7: Node draws v4 UUIDs from a pre-filled
- * entropy pool, so this costs two short strings (one per tracked click, thousands a second).
+ * The random bits come from a pool refilled 16 KiB at a time and are written as hex in one call:
+ * one id per tracked click, thousands a second, so it allocates little more than the id itself.
  */
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+
+const POOL_SIZE = 16 * 1024;
+const pool = Buffer.alloc(POOL_SIZE);
+let offset = POOL_SIZE;
 
 export function uuidv7(now: number = Date.now()): string {
+  if (offset + 10 > POOL_SIZE) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  pool[offset] = (pool[offset]! & 0x0f) | 0x70; // version 7
+  pool[offset + 2] = (pool[offset + 2]! & 0x3f) | 0x80; // variant 10
+  const random = pool.toString("hex", offset, offset + 10);
+  offset += 10;
   const time = now.toString(16).padStart(12, "0");
-  // randomUUID(): xxxxxxxx-xxxx-4xxx-Nxxx-xxxxxxxxxxxx; from index 15 on: random bits, variant, random bits.
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-${random.slice(0, 4)}-${random.slice(4, 8)}-${random.slice(8)}`;
 }

@@ -34,35 +34,45 @@ export interface Campaign {
  */
 const ownQueries = new WeakMap<URL, Map<string, string>>();
 
-function ownQuery(destination: URL, names: readonly string[]): string {
+/** The names a tracked link sets, by which parameters it has. */
+function trackingNames(clickId: boolean, token: boolean, prefix: string | undefined): string[] {
+  const names = [];
+  if (clickId) names.push("apiengagement_id");
+  if (token) names.push("apiengagement_tracking_token");
+  if (prefix) names.push(`${prefix}_source`, `${prefix}_medium`, `${prefix}_campaign`);
+  return names;
+}
+
+function ownQuery(destination: URL, clickId: boolean, token: boolean, prefix: string | undefined): string {
   let byNames = ownQueries.get(destination);
   if (!byNames) {
     byNames = new Map();
     ownQueries.set(destination, byNames);
   }
-  const key = names.join("&");
+  const key = `${clickId ? "i" : ""}${token ? "t" : ""}${prefix ?? ""}`;
   let query = byNames.get(key);
   if (query === undefined) {
     const params = new URLSearchParams(destination.search);
-    for (const name of names) params.delete(name);
+    for (const name of trackingNames(clickId, token, prefix)) params.delete(name);
     query = params.toString();
     byNames.set(key, query);
   }
   return query;
 }
 
+const URL_SAFE = /^[A-Za-z0-9._~-]*$/;
+/** A query value: most are ids, tokens and slugs, which need no encoding. */
+const encoded = (value: string) => (URL_SAFE.test(value) ? value : encodeURIComponent(value));
+
 /** `destination` with the tracking parameters set (replacing any of the same name), after its own. */
 export function trackedUrl(destination: URL, params: { clickId?: string; token?: string; campaign?: Campaign }): string {
-  const names: string[] = [];
-  const values: string[] = [];
-  if (params.clickId) names.push("apiengagement_id"), values.push(params.clickId);
-  if (params.token) names.push("apiengagement_tracking_token"), values.push(params.token);
-  const campaign = params.campaign;
+  const { clickId, token, campaign } = params;
+  let query = ownQuery(destination, Boolean(clickId), Boolean(token), campaign?.prefix);
+  if (clickId) query += `${query ? "&" : ""}apiengagement_id=${encoded(clickId)}`;
+  if (token) query += `${query ? "&" : ""}apiengagement_tracking_token=${encoded(token)}`;
   if (campaign) {
-    names.push(`${campaign.prefix}_source`, `${campaign.prefix}_medium`, `${campaign.prefix}_campaign`);
-    values.push(campaign.source, campaign.medium, campaign.campaign);
+    const p = campaign.prefix;
+    query += `${query ? "&" : ""}${p}_source=${encoded(campaign.source)}&${p}_medium=${encoded(campaign.medium)}&${p}_campaign=${encoded(campaign.campaign)}`;
   }
-  let query = ownQuery(destination, names);
-  for (let i = 0; i < names.length; i += 1) query += `${query ? "&" : ""}${names[i]}=${encodeURIComponent(values[i]!)}`;
   return `${destination.origin}${destination.pathname}?${query}${destination.hash}`;
 }
