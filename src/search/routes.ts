@@ -17,6 +17,7 @@ import { MissionRenderer } from "./render.ts";
 import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
 import { type Tombstone, tombstoneCandidates } from "./tombstones.ts";
 import type { DiffuseurView } from "./visibility.ts";
+import { notModified } from "../http/conditional.ts";
 
 /** Phase durations of a request, sent as a `Server-Timing` header (visible in browsers' dev tools). */
 class Timing {
@@ -39,11 +40,6 @@ class Timing {
  */
 function etagOf(stateTag: string, diffuseurId: string, url: string): string {
   return `W/"${stateTag}.${createHash("sha1").update(`${diffuseurId} ${url}`).digest("base64url").slice(0, 16)}"`;
-}
-
-function notModified(request: FastifyRequest, etag: string): boolean {
-  const match = request.headers["if-none-match"];
-  return Boolean(match && match.split(",").some((tag) => tag.trim() === etag || tag.trim() === "*"));
 }
 
 function sendJson(reply: FastifyReply, payload: string, timing: Timing) {

@@ -7,19 +7,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
+import { notModified } from "../http/conditional.ts";
 
 const SOURCE = fileURLToPath(new URL("./jstag/jstag.js", import.meta.url));
-
-/** Whether If-None-Match names this ETag (weak comparison, as RFC 9110 asks for this header). */
-function notModified(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers["if-none-match"];
-  if (!header) return false;
-  return header.split(",").some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === "*" || trimmed.replace(/^W\//, "") === etag;
-  });
-}
 
 export async function jstagRoutes(app: FastifyInstance): Promise<void> {
   const body = await readFile(SOURCE);

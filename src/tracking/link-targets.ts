@@ -11,8 +11,7 @@ export interface MissionTarget {
   id: string;
   publisherId: string;
   clientId: string;
-  applicationUrl: string | null;
-  /** The application URL parsed once (null when it is not an http(s) URL); read, never changed. */
+  /** The application URL, parsed once (null when it is not an http(s) URL); read, never changed. */
   destination: URL | null;
 }
 
@@ -108,7 +107,7 @@ export class LinkTargets {
     query = "id" in by ? query.where("id", "=", by.id) : query.where("publisher_id", "=", by.publisherId).where("client_id", "=", by.clientId);
     const row = await query.executeTakeFirst();
     return row
-      ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, applicationUrl: row.application_url, destination: parseDestination(row.application_url) }
+      ? { id: row.id, publisherId: row.publisher_id, clientId: row.client_id, destination: parseDestination(row.application_url) }
       : null;
   }
 
@@ -120,7 +119,7 @@ export class LinkTargets {
     return this.missions.peek(id);
   }
 
-  /** A live publisher, cached or undefined (see `cached`). */
+  /** A live publisher (null: unknown or deleted), or undefined when not cached or expired. */
   cachedPublisher(id: string): PublisherTarget | null | undefined {
     return this.publishers.peek(id);
   }
