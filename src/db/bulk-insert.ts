@@ -24,14 +24,6 @@ async function columnTypesOf(db: Db, table: BulkTable, columns: readonly string[
   return types;
 }
 
-/** A value as it reached the database through JSON before: what JSON cannot carry is NULL, not an error. */
-function sqlValue(v: unknown): unknown {
-  if (v === undefined) return null;
-  if (typeof v === "number" && !Number.isFinite(v)) return null;
-  if (v instanceof Date && Number.isNaN(v.getTime())) return null;
-  return v;
-}
-
 export interface InsertOptions {
   /**
    * Columns whose inserted value is an SQL expression of the row's values (`value(column)`), e.g.
@@ -44,27 +36,61 @@ export interface InsertOptions {
 const SCALAR_TYPES = new Set(["text", "uuid", "timestamp with time zone", "boolean", "integer", "bigint", "smallint", "double precision", "real", "numeric"]);
 const NEEDS_ESCAPE = /[\\"]/;
 
-/**
- * A PostgreSQL array literal of scalar values (also the element of a text[] parameter whose items
- * are arrays), built in one pass: pg's own conversion of a JS array
- * (value by value, dates formatted by hand in local time) was most of the Node side of a batch.
- * Dates as ISO-8601 UTC: the same instant for a timestamptz.
- */
-function arrayParam(values: readonly unknown[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i += 1) {
-    if (i > 0) out += ",";
-    const v = values[i];
-    if (v === null || v === undefined) {
-      out += "NULL";
-      continue;
-    }
-    let text = v instanceof Date ? v.toISOString() : String(v);
-    if (NEEDS_ESCAPE.test(text)) text = text.replace(/[\\"]/g, "\\$&");
-    out += `"${text}"`;
+/** Dates as ISO-8601 UTC (the same instant for a timestamptz); rows written together often share one. */
+let lastDate = Number.NaN;
+let lastIso = "";
+function isoOf(date: Date): string | null {
+  const time = date.getTime();
+  if (time !== lastDate) {
+    if (Number.isNaN(time)) return null;
+    lastDate = time;
+    lastIso = date.toISOString();
   }
-  return `${out}}`;
+  return lastIso;
 }
+
+/** A value as it reached the database through JSON before: what JSON cannot carry is NULL, not an error. */
+function scalarText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (v instanceof Date) return isoOf(v);
+  if (typeof v === "number" && !Number.isFinite(v)) return null;
+  return String(v);
+}
+
+/**
+ * A PostgreSQL array literal of the values' texts (null: NULL), built in one pass: pg's own
+ * conversion of a JS array (value by value, dates formatted by hand in local time) was most of the
+ * Node side of a batch. Without NULLs the elements are joined between quotes at once.
+ */
+function arrayLiteral(values: readonly unknown[], text: (v: unknown) => string | null): string {
+  if (values.length === 0) return "{}";
+  const texts = new Array<string>(values.length);
+  let isNull: Uint8Array | undefined;
+  for (let i = 0; i < values.length; i += 1) {
+    const t = text(values[i]);
+    if (t === null) {
+      isNull ??= new Uint8Array(values.length);
+      isNull[i] = 1;
+      texts[i] = "NULL";
+    } else {
+      texts[i] = NEEDS_ESCAPE.test(t) ? t.replace(/[\\"]/g, "\\$&") : t;
+    }
+  }
+  if (!isNull) return `{"${texts.join('","')}"}`;
+  for (let i = 0; i < texts.length; i += 1) if (!isNull[i]) texts[i] = `"${texts[i]}"`;
+  return `{${texts.join(",")}}`;
+}
+
+const EMPTY_ARRAY = "{}";
+/** An array value (an element of a column of arrays): its own literal. */
+const arrayText = (v: unknown): string | null => {
+  if (!Array.isArray(v)) return scalarText(v);
+  return v.length === 0 ? EMPTY_ARRAY : arrayLiteral(v, scalarText);
+};
+/** For pg to convert: what JSON cannot carry as NULL. */
+const scalarOrValue = (v: unknown): unknown => (v === undefined || (typeof v === "number" && !Number.isFinite(v)) || (v instanceof Date && Number.isNaN(v.getTime())) ? null : v);
+const jsonText = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /**
  * Bulk INSERT with one array parameter per column, zipped back into rows by unnest(). PostgreSQL
@@ -100,15 +126,13 @@ export async function insertColumnsStatement(
   };
   const select = names.map((c) => options.computed?.[c]?.(value) ?? value(c));
   const arrays = names.map((c) => {
-    const isArray = typeOf(c).endsWith("[]");
-    // A JSON value goes as its text: pg would turn a JS array into a PostgreSQL array instead.
-    const isJson = typeOf(c) === "jsonb" || typeOf(c) === "json";
-    const values = valuesOf(c).map((v) => {
-      if (isJson) return v === undefined || v === null ? null : JSON.stringify(v);
-      return isArray && Array.isArray(v) ? arrayParam(v) : sqlValue(v);
-    });
-    const type = isArray ? "text" : typeOf(c);
-    return sql`${isArray || isJson || SCALAR_TYPES.has(type) ? arrayParam(values) : values}::${sql.raw(type)}[]`;
+    const type = typeOf(c);
+    // An array value travels as its literal in a text[]; a JSON value as its text (pg would turn a
+    // JS array into a PostgreSQL array instead); other types pg does not know as scalars go through pg.
+    if (type.endsWith("[]")) return sql`${arrayLiteral(valuesOf(c), arrayText)}::text[]`;
+    if (type === "jsonb" || type === "json") return sql`${arrayLiteral(valuesOf(c), jsonText)}::${sql.raw(type)}[]`;
+    if (SCALAR_TYPES.has(type)) return sql`${arrayLiteral(valuesOf(c), scalarText)}::${sql.raw(type)}[]`;
+    return sql`${valuesOf(c).map(scalarOrValue)}::${sql.raw(type)}[]`;
   });
   return sql`INSERT INTO ${sql.table(table)} (${sql.join(names.map((c) => sql.id(c)))})
     SELECT ${sql.join(select)} FROM unnest(${sql.join(arrays)}) AS u(${sql.join(aliases)})`;

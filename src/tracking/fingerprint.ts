@@ -1,14 +1,18 @@
 /**
- * Who made a request, without keeping who they are: a keyed hash (HMAC-SHA-256 with a secret of
- * the service) of the IP address, the full referer and the user agent. The raw IP is never stored,
- * and without the key the hash cannot be tested against guessed addresses.
+ * Who made a request, without keeping who they are: a keyed hash — SHA-256 of a secret of the
+ * service followed by the IP address, the full referer and the user agent. The raw IP is never
+ * stored, and without the key the hash cannot be tested against guessed addresses. Nothing is ever
+ * verified against a fingerprint, so the one-call hash does as well as an HMAC (whose two passes and
+ * objects were a tenth of a tracked redirect's work).
  */
-import { createHmac } from "node:crypto";
+import { hash } from "node:crypto";
+
+/** Between the fields: header values cannot hold a line feed, nor a NUL (the absent user agent). */
+const SEPARATOR = "\n";
+const NO_USER_AGENT = "\u0000";
 
 export function fingerprint(key: string, ip: string, userAgent: string | undefined, referer: string | undefined): string {
-  return createHmac("sha256", key)
-    .update(JSON.stringify([ip, referer || "not_defined", userAgent ?? null]))
-    .digest("hex");
+  return hash("sha256", key + SEPARATOR + ip + SEPARATOR + (referer || "not_defined") + SEPARATOR + (userAgent ?? NO_USER_AGENT));
 }
 
 /** The referer as stored on an event: without its query string and fragment (they may carry personal data). */

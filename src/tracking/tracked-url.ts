@@ -29,35 +29,40 @@ export interface Campaign {
 }
 
 /**
- * The destination's own query without the parameters a tracked link sets, serialised once per
- * destination and set of names (a mission's destination is parsed once and kept with its link).
+ * Everything of a tracked URL before its tracking parameters — origin, path, "?", the destination's
+ * own query without the parameters the link sets — and its fragment: made once per destination and
+ * set of names (a mission's destination is parsed once and kept with its link).
  */
-const ownQueries = new WeakMap<URL, Map<string, string>>();
+interface UrlFrame {
+  head: string;
+  hash: string;
+}
+const frames = new WeakMap<URL, Map<string, UrlFrame>>();
 
 /** The names a tracked link sets, by which parameters it has. */
-function trackingNames(clickId: boolean, token: boolean, prefix: string | undefined): string[] {
-  const names = [];
-  if (clickId) names.push("apiengagement_id");
+function trackingNames(token: boolean, prefix: string | undefined): string[] {
+  const names = ["apiengagement_id"];
   if (token) names.push("apiengagement_tracking_token");
   if (prefix) names.push(`${prefix}_source`, `${prefix}_medium`, `${prefix}_campaign`);
   return names;
 }
 
-function ownQuery(destination: URL, clickId: boolean, token: boolean, prefix: string | undefined): string {
-  let byNames = ownQueries.get(destination);
+function frameOf(destination: URL, token: boolean, prefix: string | undefined): UrlFrame {
+  let byNames = frames.get(destination);
   if (!byNames) {
     byNames = new Map();
-    ownQueries.set(destination, byNames);
+    frames.set(destination, byNames);
   }
-  const key = `${clickId ? "i" : ""}${token ? "t" : ""}${prefix ?? ""}`;
-  let query = byNames.get(key);
-  if (query === undefined) {
+  const key = `${token ? "t" : ""}${prefix ?? ""}`;
+  let frame = byNames.get(key);
+  if (frame === undefined) {
     const params = new URLSearchParams(destination.search);
-    for (const name of trackingNames(clickId, token, prefix)) params.delete(name);
-    query = params.toString();
-    byNames.set(key, query);
+    for (const name of trackingNames(token, prefix)) params.delete(name);
+    const own = params.toString();
+    frame = { head: `${destination.origin}${destination.pathname}?${own}${own ? "&" : ""}`, hash: destination.hash };
+    byNames.set(key, frame);
   }
-  return query;
+  return frame;
 }
 
 const URL_SAFE = /^[A-Za-z0-9._~-]*$/;
@@ -65,14 +70,14 @@ const URL_SAFE = /^[A-Za-z0-9._~-]*$/;
 const encoded = (value: string) => (URL_SAFE.test(value) ? value : encodeURIComponent(value));
 
 /** `destination` with the tracking parameters set (replacing any of the same name), after its own. */
-export function trackedUrl(destination: URL, params: { clickId?: string; token?: string; campaign?: Campaign }): string {
+export function trackedUrl(destination: URL, params: { clickId: string; token?: string; campaign?: Campaign }): string {
   const { clickId, token, campaign } = params;
-  let query = ownQuery(destination, Boolean(clickId), Boolean(token), campaign?.prefix);
-  if (clickId) query += `${query ? "&" : ""}apiengagement_id=${encoded(clickId)}`;
-  if (token) query += `${query ? "&" : ""}apiengagement_tracking_token=${encoded(token)}`;
+  const frame = frameOf(destination, token !== undefined, campaign?.prefix);
+  let url = `${frame.head}apiengagement_id=${encoded(clickId)}`;
+  if (token !== undefined) url += `&apiengagement_tracking_token=${encoded(token)}`;
   if (campaign) {
     const p = campaign.prefix;
-    query += `${query ? "&" : ""}${p}_source=${encoded(campaign.source)}&${p}_medium=${encoded(campaign.medium)}&${p}_campaign=${encoded(campaign.campaign)}`;
+    url += `&${p}_source=${encoded(campaign.source)}&${p}_medium=${encoded(campaign.medium)}&${p}_campaign=${encoded(campaign.campaign)}`;
   }
-  return `${destination.origin}${destination.pathname}?${query}${destination.hash}`;
+  return url + frame.hash;
 }

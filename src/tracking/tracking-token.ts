@@ -3,22 +3,40 @@
  * `{clickId, purpose: "tracking"}` valid 30 days, as today, so that annonceurs' copies of jstag.js
  * and their servers keep working. It proves a confirm-human call comes from the page the click led to.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 export const TRACKING_TOKEN_TTL_S = 30 * 86_400;
 const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+/**
+ * The claims' JSON starts with `{"clickId":"`, 12 bytes: its base64 is the same for every token
+ * and the rest encodes on its own (a base64 quantum is 3 bytes).
+ */
+const CLAIMS_START = '{"clickId":"';
+const SIGNED_START = `${HEADER}.${base64url(CLAIMS_START)}`;
 
 function base64url(text: string): string {
   return Buffer.from(text).toString("base64url");
 }
 
-function signature(secret: string, content: string): Buffer {
-  return createHmac("sha256", secret).update(content).digest();
+/** The secret as a key object, made once: a string key is converted again on every signature. */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret));
+    keys.set(secret, key);
+  }
+  return key;
 }
 
+function signature(secret: string, content: string): Buffer {
+  return createHmac("sha256", keyOf(secret)).update(content).digest();
+}
+
+/** `clickId` is one of our click ids (a UUID): nothing in it needs escaping in JSON. */
 export function signTrackingToken(clickId: string, secret: string, nowMs = Date.now()): string {
   const iat = Math.floor(nowMs / 1000);
-  const content = `${HEADER}.${base64url(JSON.stringify({ clickId, purpose: "tracking", iat, exp: iat + TRACKING_TOKEN_TTL_S }))}`;
+  const content = SIGNED_START + base64url(`${clickId}","purpose":"tracking","iat":${iat},"exp":${iat + TRACKING_TOKEN_TTL_S}}`);
   return `${content}.${signature(secret, content).toString("base64url")}`;
 }
 

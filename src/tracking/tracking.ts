@@ -27,7 +27,11 @@ export type EventFields = Omit<NewTrackingEvent, "id" | "type" | "created_at" | 
  */
 export function recordEvent(tracking: Pick<Tracking, "queue" | "recentClicks">, type: NewTrackingEvent["type"], fields: EventFields): string {
   const now = new Date();
-  const event = Object.assign(fields, { id: uuidv7(now.getTime()), type, created_at: now, updated_at: now });
+  const event = fields as NewTrackingEvent & { id: string; created_at: Date };
+  event.id = uuidv7(now.getTime());
+  event.type = type;
+  event.created_at = now;
+  event.updated_at = now;
   tracking.queue.push(event);
   if (type === "click") tracking.recentClicks.add(event);
   return event.id;

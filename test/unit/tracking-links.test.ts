@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fingerprint, storedReferer } from "../../src/tracking/fingerprint.ts";
 import { cleanIdParam } from "../../src/tracking/link-targets.ts";
@@ -20,6 +21,15 @@ describe("tracking token (HS256 JWT {clickId, purpose: tracking}, 30 days)", () 
     expect(payload).toMatchObject({ clickId: CLICK, purpose: "tracking", exp: now / 1000 + TRACKING_TOKEN_TTL_S });
     expect(verifyTrackingToken(token, CLICK, SECRET, now + 1000)).toBe(true);
     expect(verifyTrackingToken(token, CLICK, SECRET, now + TRACKING_TOKEN_TTL_S * 1000 + 1)).toBe(false);
+  });
+
+  it("is exactly the JWT a standard HS256 library makes of the same claims", () => {
+    const now = Date.UTC(2026, 10, 29, 12, 0, 0, 999);
+    const iat = Math.floor(now / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const content = `${part({ alg: "HS256", typ: "JWT" })}.${part({ clickId: CLICK, purpose: "tracking", iat, exp: iat + TRACKING_TOKEN_TTL_S })}`;
+    const expected = `${content}.${createHmac("sha256", SECRET).update(content).digest("base64url")}`;
+    expect(signTrackingToken(CLICK, SECRET, now)).toBe(expected);
   });
 
   it("refuses another click, another key, a tampered payload, garbage", () => {
@@ -71,6 +81,8 @@ describe("request details", () => {
     expect(a).not.toBe(fingerprint(SECRET, "203.0.113.7", "Mozilla/5.0", "https://site.fr/page?x=2"));
     expect(a).not.toBe(fingerprint("k".repeat(40), "203.0.113.7", "Mozilla/5.0", "https://site.fr/page?x=1"));
     expect(a).not.toContain("203");
+    // No user agent and an empty one are two visitors.
+    expect(fingerprint(SECRET, "203.0.113.7", undefined, "r")).not.toBe(fingerprint(SECRET, "203.0.113.7", "", "r"));
   });
 
   it("stores the referer without query or fragment", () => {
