@@ -32,6 +32,7 @@
  *   BENCH_MISSIONS     missions the requests are spread over (default 500)
  *   BENCH_SERVICE_PROFILE  a directory: the service (b) runs with --cpu-prof and writes its profile there
  *   BENCH_SERVICE_NODE_FLAGS  extra node flags for the service (b), e.g. V8 heap settings to compare
+ *   BENCH_ONLY_SERVICE  "true": measure (b) alone, to compare changes quickly (prints, writes no result file)
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -51,6 +52,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const MISSIONS = Number(process.env.BENCH_MISSIONS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = 2;
+const ONLY_SERVICE = process.env.BENCH_ONLY_SERVICE === "true";
 const TARGETS = { serviceShareOfCeiling: 0.5, serviceP99Ms: 25, speedupVsBaseline: 5, lostClicks: 0 };
 
 const USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
@@ -418,9 +420,9 @@ async function main() {
     const round = async (n: number) => {
       const tag = ROUNDS > 1 ? `[${n}/${ROUNDS}] ` : "";
       // (a) the ceiling
-      const bare = await startHelper("bare");
-      const a = await measure(`${tag}a. bare 302`, bare.url, paths, bare.child.pid);
-      await stop(bare);
+      const bare = ONLY_SERVICE ? undefined : await startHelper("bare");
+      const a = bare && (await measure(`${tag}a. bare 302`, bare.url, paths, bare.child.pid));
+      if (bare) await stop(bare);
 
       // (b) the service
       await pool.query("TRUNCATE tracking_event");
@@ -447,6 +449,10 @@ async function main() {
         lostSample: lostIds.slice(0, 5),
       };
       process.stderr.write(`${tag}b. clicks: ${JSON.stringify(clicks)}\n`);
+      if (!a) {
+        process.stdout.write(`${JSON.stringify({ b: variant(b.summary, { clicks }) }, null, 2)}\n`);
+        return undefined;
+      }
 
       // (c) the baseline, on an empty tracking_event as (b) had
       await pool.query("TRUNCATE tracking_event");
@@ -475,7 +481,11 @@ async function main() {
     const variant = <T extends object>(summary: Summary, extra: T) => ({ ...summary, ...extra });
 
     const rounds = [];
-    for (let n = 1; n <= ROUNDS; n += 1) rounds.push(await round(n));
+    for (let n = 1; n <= ROUNDS; n += 1) {
+      const result = await round(n);
+      if (result) rounds.push(result);
+    }
+    if (ONLY_SERVICE) return;
     // Each ratio is taken within its round (a, b and c minutes apart), then the median over the
     // rounds: the machine's speed drifts between rounds more than within one.
     const medians = {
