@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RouteContext } from "../http/app.ts";
+import { REDIRECT_EXPOSES_NO_HEADERS } from "../http/cors.ts";
 import type { EventQueue } from "./event-queue.ts";
 import { cleanIdParam, type LinkTargets, type MissionTarget, type PublisherTarget } from "./link-targets.ts";
 import { type Campaign, trackedUrl } from "./tracked-url.ts";
@@ -146,8 +147,12 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackingContext)
   );
 }
 
-/** A tracked link's answer: a 302 that no browser or proxy may keep (each visit is a new click). */
+/**
+ * A tracked link's answer: a 302 that no browser or proxy may keep (each visit is a new click),
+ * with no list of exposed headers (see cors.ts).
+ */
 export function redirect(reply: FastifyReply, url: string) {
+  reply.removeHeader(REDIRECT_EXPOSES_NO_HEADERS);
   return reply.header("cache-control", "no-store").redirect(url, 302);
 }
 

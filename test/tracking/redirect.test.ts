@@ -176,10 +176,18 @@ describe("GET /r/:missionId/:publisherId", () => {
     expect((await clicks({ missionId }))[2]!.fingerprint).not.toBe(events[0]!.fingerprint);
   });
 
-  it("answers with CORS * for any origin", async () => {
+  it("answers with CORS * for any origin, without the exposed headers no script can read on a redirect", async () => {
     const missionId = await publish(annonceur, "click-cors");
-    const res = await follow(`/r/${missionId}/${diffuseur.id}`, { "user-agent": BROWSER, origin: "https://n-importe-ou.example" });
-    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    // The first click goes through the router, the next through the hot path.
+    for (let i = 0; i < 2; i += 1) {
+      const res = await follow(`/r/${missionId}/${diffuseur.id}`, { "user-agent": BROWSER, origin: "https://n-importe-ou.example" });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.has("access-control-expose-headers")).toBe(false);
+    }
+    const served = server.app.hotRedirect.served();
+    await follow(`/r/${missionId}/${diffuseur.id}`);
+    expect(server.app.hotRedirect.served()).toBe(served + 1);
   });
 });
 
