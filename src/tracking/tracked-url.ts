@@ -37,30 +37,31 @@ interface UrlFrame {
   head: string;
   hash: string;
 }
-const frames = new WeakMap<URL, Map<string, UrlFrame>>();
+const frames = new WeakMap<URL, (UrlFrame | undefined)[]>();
 
 /** The names a tracked link sets, by which parameters it has. */
-function trackingNames(token: boolean, prefix: string | undefined): string[] {
+function trackingNames(token: boolean, prefix: Campaign["prefix"] | undefined): string[] {
   const names = ["apiengagement_id"];
   if (token) names.push("apiengagement_tracking_token");
   if (prefix) names.push(`${prefix}_source`, `${prefix}_medium`, `${prefix}_campaign`);
   return names;
 }
 
-function frameOf(destination: URL, token: boolean, prefix: string | undefined): UrlFrame {
+function frameOf(destination: URL, token: boolean, prefix: Campaign["prefix"] | undefined): UrlFrame {
   let byNames = frames.get(destination);
   if (!byNames) {
-    byNames = new Map();
+    byNames = [];
     frames.set(destination, byNames);
   }
-  const key = `${token ? "t" : ""}${prefix ?? ""}`;
-  let frame = byNames.get(key);
+  // One slot per set of names: with or without the token, times no prefix, utm or mtm.
+  const slot = (token ? 3 : 0) + (prefix === undefined ? 0 : prefix === "utm" ? 1 : 2);
+  let frame = byNames[slot];
   if (frame === undefined) {
     const params = new URLSearchParams(destination.search);
     for (const name of trackingNames(token, prefix)) params.delete(name);
     const own = params.toString();
     frame = { head: `${destination.origin}${destination.pathname}?${own}${own ? "&" : ""}`, hash: destination.hash };
-    byNames.set(key, frame);
+    byNames[slot] = frame;
   }
   return frame;
 }
