@@ -1,6 +1,6 @@
 /**
- * The `engagement` command. Each command prints JSON (one line) on success (`bots suspects` prints a
- * table unless --json), or one French line on stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
+ * The `engagement` command. Each command prints JSON (one line) on success (`bots suspects` and
+ * `warnings run` print a list unless --json), or one French line on stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
  * embedded database alike (see db/embedded.ts).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -20,6 +20,12 @@ const MISSION_TYPES: MissionType[] = [
 class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
+  stats: `Usage : engagement stats verify [--from AAAA-MM-JJ] [--to AAAA-MM-JJ] [--json]
+Recalcule depuis les événements bruts les tables de statistiques (tenues à jour à chaque écriture
+d'événements) et signale chaque écart ; code de sortie 1 s'il y en a. Les mois touchés par la
+période sont vérifiés en entier ; sans période, tout l'historique.
+  --from, --to   période (jours de Paris)
+  --json         une ligne JSON {"ok", "events", "tables"} au lieu du résumé`,
   main: `Usage : engagement <commande> [options]
 
 Commandes :
@@ -35,6 +41,8 @@ Commandes :
   import                importe les flux XML des annonceurs (ou un fichier, une URL)
   bots block|unblock    marque (ou non) une empreinte de visiteur comme robot
   bots suspects         cherche les robots probables et liste les alertes en cours
+  warnings run          vérifie tout de suite les alertes des partenaires et affiche les changements
+  stats verify          recalcule les statistiques depuis les événements et signale tout écart
 
 Base : DATABASE_URL (PostgreSQL) ou, à défaut, base embarquée dans DATA_DIR (./data).
 « engagement <commande> --help » détaille chaque commande.`,
@@ -86,6 +94,16 @@ suspects : lance tout de suite la recherche de robots probables (faite aussi tou
   candidature ni création de compte. Rien n'est bloqué automatiquement. Affiche les alertes en
   cours : empreinte, diffuseur, clics sur 24 heures, dernier clic.
   --json    une ligne JSON {"ok", "run", "suspects"} au lieu du tableau`,
+  warnings: `Usage : engagement warnings run [--json] [--publisher ID]
+Vérifie tout de suite les alertes des partenaires (fait aussi chaque heure, WARNINGS_SCHEDULE) :
+  empty_feed             le dernier import du flux n'a produit aucune mission
+  feed_error             les 3 derniers imports du flux (ou plus) ont échoué
+  low_acceptance         moins de 50 % des missions en ligne sont acceptées (à partir de 20)
+  no_conversion          au moins 50 redirections en 7 jours, aucune candidature ni création de compte
+  suspected_bot_traffic  le diffuseur a des robots probables (bots suspects)
+Ouvre les nouvelles alertes, met à jour celles qui durent, résout celles qui ont cessé, et les affiche.
+  --publisher ID   ne vérifie que ce partenaire
+  --json           une ligne JSON {"ok", "raised", "updated", "resolved"} au lieu de la liste`,
   demo: `Usage : engagement demo [--missions N]
 Charge le jeu de démonstration (partenaires, règles de diffusion, missions) dans une base vide
 et affiche les clés API créées.`,
@@ -254,6 +272,77 @@ async function botsCommand(config: Config, sub: string | undefined, args: string
       if (events === false) throw new UsageError(`cette empreinte n'est pas bloquée : ${fingerprint}`);
       print({ ok: true, fingerprint, blocked: false, events });
     }
+  });
+}
+
+async function statsVerifyCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parse(args, { from: { type: "string" }, to: { type: "string" }, json: { type: "boolean" } });
+  if (values.help) {
+    console.log(HELP.stats);
+    return 0;
+  }
+  const { parseDay } = await import("./stats/stats-period.ts");
+  for (const name of ["from", "to"] as const) {
+    const value = values[name];
+    if (value !== undefined && !parseDay(String(value))) throw new UsageError(`--${name} : « ${value} » n'est pas une date AAAA-MM-JJ`);
+  }
+  const { verifyStats } = await import("./stats/stats-verify.ts");
+  return withDatabase(config, async ({ db }) => {
+    const result = await verifyStats(db, { from: values.from as string | undefined, to: values.to as string | undefined });
+    if (values.json) print(result);
+    else {
+      const period = result.from || result.to ? `du ${result.from ?? "début"} au ${result.to ?? "dernier jour"}` : "tout l'historique";
+      const lines = [`Statistiques vérifiées (${period}) : ${result.events} événements comptés.`];
+      for (const t of result.tables) {
+        lines.push(`  ${t.table.padEnd(22)} ${t.expectedGroups} groupes, ${t.differences === 0 ? "aucun écart" : `${t.differences} écart(s)`}`);
+        for (const d of t.sample) lines.push(`    ${JSON.stringify(d)}`);
+      }
+      lines.push(result.ok ? "Aucun écart." : "Des écarts ont été trouvés.");
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return result.ok ? 0 : 1;
+  });
+}
+
+async function warningsCommand(config: Config, sub: string | undefined, args: string[]) {
+  if (sub !== "run") throw new UsageError(`sous-commande inconnue : warnings ${sub ?? ""} (run)`);
+  const { values } = parse(args, { json: { type: "boolean" }, publisher: { type: "string" } });
+  if (values.help) return console.log(HELP.warnings);
+  const publisherId = values.publisher === undefined ? undefined : requireId(values.publisher, "--publisher");
+  const { runWarningsJob } = await import("./warnings/warnings-job.ts");
+  const { describeWarning } = await import("./warnings/warning-messages.ts");
+  const { findPublisher } = await import("./publishers/publishers.ts");
+  return withDatabase(config, async ({ db }) => {
+    if (publisherId && !(await findPublisher(db, publisherId))) throw new UsageError(`partenaire introuvable : ${publisherId}`);
+    // Waits for a run of the service (another process) rather than skipping it.
+    const run = await runWarningsJob(db, undefined, new Date(), { wait: true, publisherIds: publisherId ? [publisherId] : undefined });
+    const ids = [...new Set([...run.raised, ...run.updated, ...run.resolved].flatMap((w) => (w.publisherId ? [w.publisherId] : [])))];
+    const names = new Map(
+      ids.length ? (await db.selectFrom("publisher").select(["id", "name"]).where("id", "in", ids).execute()).map((p) => [p.id, p.name] as const) : [],
+    );
+    const items = (list: typeof run.raised) =>
+      list.map((w) => ({
+        id: w.id,
+        type: w.type,
+        publisherId: w.publisherId,
+        publisherName: (w.publisherId && names.get(w.publisherId)) ?? null,
+        subject: w.subject,
+        occurrences: w.occurrences,
+        ...describeWarning(w.type, w.details),
+        details: w.details,
+      }));
+    const report = { raised: items(run.raised), updated: items(run.updated), resolved: items(run.resolved) };
+    if (values.json) return print({ ok: true, ...report, durationMs: run.durationMs });
+    const plural = (n: number, one: string, many: string) => `${n.toLocaleString("fr-FR")} ${n > 1 ? many : one}`;
+    const lines = [
+      `Vérification terminée : ${plural(report.raised.length, "nouvelle alerte", "nouvelles alertes")}, ${plural(report.updated.length, "mise à jour", "mises à jour")}, ${plural(report.resolved.length, "résolue", "résolues")}.`,
+    ];
+    for (const [label, list] of [["Nouvelles", report.raised], ["Mises à jour", report.updated], ["Résolues", report.resolved]] as const) {
+      if (list.length === 0) continue;
+      lines.push("", `${label} :`);
+      for (const w of list) lines.push(`  ${w.type.padEnd(21)} ${w.publisherName ?? "?"} (${w.publisherId ?? "inconnu"}) — ${w.title} : ${w.message}`);
+    }
+    process.stdout.write(`${lines.join("\n")}\n`);
   });
 }
 
@@ -489,6 +578,19 @@ export async function main(argv: string[]): Promise<number> {
           return rest.length === 0 ? 2 : 0;
         }
         await botsCommand(config, rest[0], rest.slice(1));
+        return 0;
+      case "stats":
+        if (rest[0] !== "verify") {
+          console.log(HELP.stats);
+          return rest[0] === "--help" || rest[0] === "-h" ? 0 : 2;
+        }
+        return await statsVerifyCommand(config, rest.slice(1));
+      case "warnings":
+        if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
+          console.log(HELP.warnings);
+          return rest.length === 0 ? 2 : 0;
+        }
+        await warningsCommand(config, rest[0], rest.slice(1));
         return 0;
       case "demo": {
         const { values } = parse(rest, { missions: { type: "string" } });

@@ -31,6 +31,8 @@ export interface Config {
   bodyLimit: number;
   feeds: FeedConfig;
   tracking: TrackingConfig;
+  /** Cron expression (Europe/Paris) of the partners' warnings job (warnings/warnings-job.ts); "off" disables it. */
+  warningsSchedule: string;
 }
 
 export interface TrackingConfig {
@@ -161,6 +163,9 @@ export function loadConfig(env: Env = process.env): Config {
     botWatchSchedule: readSchedule(env, "BOT_WATCH_SCHEDULE", "30 */3 * * *", problems),
   };
 
+  // After the hourly imports (:15) and the bot watch (:30), so that a run sees both.
+  const warningsSchedule = readSchedule(env, "WARNINGS_SCHEDULE", "45 * * * *", problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -174,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimit,
     feeds,
     tracking,
+    warningsSchedule,
   };
 }
 

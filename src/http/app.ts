@@ -20,9 +20,11 @@ import { activityRoutes } from "../tracking/activity-routes.ts";
 import { beaconRoutes } from "../tracking/beacon-routes.ts";
 import { campaignRoutes } from "../tracking/campaign-routes.ts";
 import { redirectRoutes } from "../tracking/redirect-routes.ts";
+import { statsRoutes } from "../stats/stats-routes.ts";
 import { type HotRedirect, hotRedirect } from "../tracking/hot-redirect.ts";
 import { jstagRoutes } from "../tracking/jstag-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
+import { warningRoutes } from "../warnings/warnings-routes.ts";
 import { apiKeyGuard } from "./auth.ts";
 import { CORS_OPTIONS } from "./cors.ts";
 import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
@@ -158,5 +160,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(activityRoutes, { ...ctx, ...tracking });
   await app.register(campaignRoutes, { ...ctx, ...tracking });
   await app.register(jstagRoutes, { logLevel: "warn" });
+  await app.register(warningRoutes, ctx);
+  await app.register(statsRoutes, ctx);
   return app;
 }

@@ -74,6 +74,10 @@ export async function registerDocs(app: FastifyInstance, config: Config): Promis
         { name: "Service", description: "État du service" },
         { name: "Suivi", description: "Liens suivis : clics, redirections vers les pages de candidature" },
         { name: "Campagnes", description: "Liens suivis d'un diffuseur vers la page d'un annonceur" },
+        { name: "Missions (diffuseurs)", description: "Recherche des missions à diffuser" },
+        { name: "Flux", description: "Import des flux XML des annonceurs" },
+        { name: "Alertes", description: "Ce que le service a remarqué sur votre compte : flux vide ou en erreur, suivi cassé, robots…" },
+        { name: "Statistiques", description: "Impressions, redirections, créations de compte et candidatures, exactes et à jour" },
       ],
     },
     refResolver: {

@@ -3,19 +3,17 @@
  * convert raise a `suspected_bot` warning for the diffuseur whose numbers they inflate. An
  * administrator then decides (`engagement bots block`); nothing is blocked automatically, as today.
  * A warning stays live while its fingerprint keeps qualifying, and is resolved once it stops (or is
- * blocked).
+ * blocked); warnings/warning-store.ts holds that life cycle, shared with the partners' warnings job.
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
 import { startCronJob } from "../jobs/cron.ts";
-import { uuidv7 } from "../db/uuid7.ts";
+import { raiseWarnings, resolveWarnings, runCheck } from "../warnings/warning-store.ts";
 
 export const SUSPECTED_BOT = "suspected_bot";
 
 /** Several instances run the same schedule: the one holding this lock runs the watch. */
 const LOCK_KEY = 728_456_007; // arbitrary, constant for this application (see db/migrate.ts)
-/** Runs closer than this count as one (instances of the same tick, a CLI run just after a tick). */
-const SAME_RUN_MINUTES = 10;
 
 export interface BotWatchLog {
   info: (obj: object, msg: string) => void;
@@ -148,75 +146,37 @@ export interface BotWatchOptions {
  */
 export async function runBotWatch(db: Db, log: BotWatchLog | undefined, now: Date = new Date(), options: BotWatchOptions = {}): Promise<BotWatchResult> {
   const started = performance.now();
-  const result = await db.transaction().execute(async (trx): Promise<Omit<BotWatchResult, "durationMs">> => {
-    if (options.wait) {
-      await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`.execute(trx);
-    } else {
-      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${LOCK_KEY}) AS locked`.execute(trx);
-      if (!rows[0]?.locked) return { skipped: "busy", suspects: [], raised: 0, updated: 0, resolved: 0, live: [] };
-    }
+  const outcome = await runCheck(db, LOCK_KEY, options.wait ?? false, async (trx): Promise<Omit<BotWatchResult, "durationMs">> => {
     const windowHours = options.windowHours ?? 24;
     const suspects = await findSuspects(trx, { now, windowHours, minClicks: options.minClicks });
-
-    let raised = 0;
-    let updated = 0;
-    let live: string[] = [];
-    if (suspects.length > 0) {
-      const rows = await trx
-        .insertInto("warning")
-        .values(
-          suspects.map((s) => ({
-            id: uuidv7(now.getTime()),
-            publisher_id: s.diffuseurKnown ? s.diffuseurId : null,
-            type: SUSPECTED_BOT,
-            subject: s.fingerprint,
-            details: JSON.stringify({
-              diffuseurId: s.diffuseurId,
-              clicks: s.clicks,
-              firstClickAt: s.firstClickAt.toISOString(),
-              lastClickAt: s.lastClickAt.toISOString(),
-              missions: s.missions,
-              userAgent: s.userAgent,
-              referer: s.referer,
-              windowHours,
-            }),
-            first_seen_at: now,
-            last_seen_at: now,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(["type", "publisher_id", "subject"])
-            .where("resolved_at", "is", null)
-            .doUpdateSet({
-              details: sql`CASE WHEN excluded.last_seen_at >= warning.last_seen_at THEN excluded.details ELSE warning.details END`,
-              last_seen_at: sql`greatest(warning.last_seen_at, excluded.last_seen_at)`,
-              // Instances of one tick (or a CLI run right after it) count once.
-              occurrences: sql`warning.occurrences + CASE WHEN excluded.last_seen_at >= warning.last_seen_at + make_interval(mins => ${SAME_RUN_MINUTES}) THEN 1 ELSE 0 END`,
-              updated_at: sql`now()`,
-            }),
-        )
-        // xmax is 0 on a row this statement inserted, the updating transaction's id otherwise.
-        .returning(["id", sql<boolean>`(xmax = 0)`.as("inserted")])
-        .execute();
-      live = rows.map((r) => r.id);
-      raised = rows.filter((r) => r.inserted).length;
-      updated = rows.length - raised;
-    }
-
+    const { raised, updated } = await raiseWarnings(
+      trx,
+      SUSPECTED_BOT,
+      now,
+      suspects.map((s) => ({
+        publisherId: s.diffuseurKnown ? s.diffuseurId : null,
+        subject: s.fingerprint,
+        details: {
+          diffuseurId: s.diffuseurId,
+          clicks: s.clicks,
+          firstClickAt: s.firstClickAt.toISOString(),
+          lastClickAt: s.lastClickAt.toISOString(),
+          missions: s.missions,
+          userAgent: s.userAgent,
+          referer: s.referer,
+          windowHours,
+        },
+      })),
+    );
     // Live warnings not raised or refreshed above: their fingerprint stopped, converted, spread over
-    // several diffuseurs (or moved to another one), or was blocked. A warning last seen after `now`
-    // (another instance's clock, a run for a past moment) is not this run's to judge.
-    const resolved = await sql`
-      UPDATE warning w
-      SET resolved_at = ${now}, updated_at = now(),
-          details = w.details || jsonb_build_object('resolution',
-            CASE WHEN EXISTS (SELECT 1 FROM bot_fingerprint b WHERE b.fingerprint = w.subject) THEN 'blocked' ELSE 'cleared' END)
-      WHERE w.type = ${SUSPECTED_BOT} AND w.resolved_at IS NULL AND NOT (w.id = ANY(${live}::uuid[]))
-        AND w.last_seen_at <= ${now}
-    `.execute(trx);
-    return { suspects, raised, updated, resolved: Number(resolved.numAffectedRows ?? 0), live: await liveSuspects(trx) };
+    // several diffuseurs (or moved to another one), or was blocked.
+    const resolved = await resolveWarnings(trx, SUSPECTED_BOT, now, {
+      keep: [...raised, ...updated].map((w) => w.id),
+      resolution: sql<string>`CASE WHEN EXISTS (SELECT 1 FROM bot_fingerprint b WHERE b.fingerprint = w.subject) THEN 'blocked' ELSE 'cleared' END`,
+    });
+    return { suspects, raised: raised.length, updated: updated.length, resolved: resolved.length, live: await liveSuspects(trx) };
   });
+  const result = outcome === "busy" ? { skipped: "busy" as const, suspects: [], raised: 0, updated: 0, resolved: 0, live: [] } : outcome;
   const summary = { ...result, suspects: result.suspects.length, live: result.live.length, durationMs: Math.round(performance.now() - started) };
   log?.info({ botWatch: { at: now.toISOString(), ...summary } }, result.skipped ? "bot watch skipped: another instance is running it" : "bot watch done");
   return { ...result, durationMs: summary.durationMs };
