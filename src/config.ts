@@ -158,7 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
   const tracking: TrackingConfig = {
     secret,
     fallbackUrl: readUrl(env, "TRACKING_FALLBACK_URL", ["http:", "https:"], problems) ?? "https://www.jeveuxaider.gouv.fr/",
-    flushIntervalMs: readInt(env, "TRACKING_FLUSH_INTERVAL_MS", 100, 10, 200, problems),
+    flushIntervalMs: readInt(env, "TRACKING_FLUSH_INTERVAL_MS", 200, 10, 200, problems),
     maxBufferedEvents: readInt(env, "TRACKING_MAX_BUFFERED_EVENTS", 200_000, 100, 10_000_000, problems),
     botWatchSchedule: readSchedule(env, "BOT_WATCH_SCHEDULE", "30 */3 * * *", problems),
   };

@@ -15,7 +15,7 @@ export type NewTrackingEvent = Insertable<TrackingEventTable>;
 export interface EventQueueOptions {
   /** Longest time an event waits before a write starts (default 100 ms). */
   flushIntervalMs?: number;
-  /** Events per write (default 2,000). */
+  /** Events per write (default 3,000). */
   batchSize?: number;
   /** Events held while the database cannot be written (default 200,000, ~100 MB). */
   maxBuffered?: number;
@@ -50,7 +50,7 @@ export class EventQueue {
     private readonly options: EventQueueOptions,
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 100;
-    this.batchSize = options.batchSize ?? 2000;
+    this.batchSize = options.batchSize ?? 3000;
     this.maxBuffered = options.maxBuffered ?? 200_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
   }

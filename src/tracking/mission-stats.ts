@@ -1,6 +1,7 @@
 /**
  * A mission's counts per diffuseur, as `/v0/mymission/:clientId/stats` shows them: clicks,
- * applications and account creations, bots excluded, all time.
+ * applications and account creations, all time, counted as every statistic is (bots and conversions
+ * after the attribution window excluded), from the monthly counts per mission (migration 010).
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
@@ -21,11 +22,11 @@ const LIST_OF_TYPE = { click: "clicks", apply: "applications", account: "account
 
 export async function missionStats(db: Db, missionId: string): Promise<MissionStats> {
   const { rows } = await sql<{ key: string; name: string | null; type: keyof typeof LIST_OF_TYPE; doc_count: number }>`
-    SELECT e.from_publisher_id AS key, p.name, e.type, count(*)::int AS doc_count
-    FROM tracking_event e LEFT JOIN publisher p ON p.id = e.from_publisher_id
-    WHERE e.mission_id = ${missionId}::uuid AND e.type IN ('click', 'apply', 'account')
-      AND NOT e.is_bot AND e.from_publisher_id IS NOT NULL
-    GROUP BY e.from_publisher_id, p.name, e.type
+    SELECT s.from_publisher_id AS key, p.name, s.type, sum(s.n)::int AS doc_count
+    FROM stat_mission_monthly s LEFT JOIN publisher p ON p.id = s.from_publisher_id
+    WHERE s.mission_id = ${missionId} AND s.type IN ('click', 'apply', 'account') AND s.from_publisher_id <> ''
+    GROUP BY s.from_publisher_id, p.name, s.type
+    HAVING sum(s.n) > 0
     ORDER BY doc_count DESC, key
   `.execute(db);
   const stats: MissionStats = { clicks: [], applications: [], accounts: [] };
