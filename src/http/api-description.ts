@@ -124,4 +124,9 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 - **\`/v2/activity\`** : une activité n'est lue ou modifiée que par ses deux partenaires (aujourd'hui : par n'importe qui
   connaissant son identifiant) ; un \`clickId\` doit mener aux missions de l'annonceur qui le déclare ; seul l'annonceur
   change le statut.
+- **Statistiques** : \`GET /v2/stats\` remplace les tableaux de bord Metabase. Chiffres exacts, hors robots (une
+  empreinte bloquée plus tard sort aussi des chiffres passés), à jour dès l'écriture de l'événement (aujourd'hui : calculés
+  par lots), sur des jours de Paris ; une conversion arrivée après la fenêtre d'attribution n'est pas comptée. Un
+  partenaire ne voit que les événements dont il est l'un des deux côtés. \`/v0/mymission/{clientId}/stats\` compte
+  désormais de la même façon (conversions hors fenêtre exclues).
 `;
