@@ -33,6 +33,8 @@ export interface Config {
   tracking: TrackingConfig;
   /** Cron expression (Europe/Paris) of the partners' warnings job (warnings/warnings-job.ts); "off" disables it. */
   warningsSchedule: string;
+  /** How often the statistics' pending deltas are folded into their tables. */
+  statsFoldIntervalMs: number;
 }
 
 export interface TrackingConfig {
@@ -166,6 +168,8 @@ export function loadConfig(env: Env = process.env): Config {
   // After the hourly imports (:15) and the bot watch (:30), so that a run sees both.
   const warningsSchedule = readSchedule(env, "WARNINGS_SCHEDULE", "45 * * * *", problems);
 
+  const statsFoldIntervalMs = readInt(env, "STATS_FOLD_INTERVAL_MS", 1000, 100, 60_000, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -180,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     feeds,
     tracking,
     warningsSchedule,
+    statsFoldIntervalMs,
   };
 }
 

@@ -7,6 +7,7 @@ import { startFeedScheduler } from "./feeds/schedule.ts";
 import { buildApp } from "./http/app.ts";
 import { preloadPlaces } from "./places/communes.ts";
 import { startBotWatch } from "./tracking/bot-watch.ts";
+import { startStatsFolder } from "./stats/stats-folder.ts";
 import { startWarningsJob } from "./warnings/warnings-job.ts";
 
 export interface RunningServer {
@@ -39,6 +40,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
   const scheduler = startFeedScheduler({ db: db.db, feeds: config.feeds, log: app.log });
   const botWatch = startBotWatch({ db: db.db, schedule: config.tracking.botWatchSchedule, log: app.log });
   const warnings = startWarningsJob({ db: db.db, schedule: config.warningsSchedule, log: app.log });
+  const statsFolder = startStatsFolder({ db: db.db, intervalMs: config.statsFoldIntervalMs, log: app.log });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
@@ -47,7 +49,7 @@ export async function startServer(config: Config, database?: DatabaseHandle): Pr
     (stopping ??= (async () => {
       await app.close();
       await app.inFlight.drained(10_000);
-      await Promise.all([scheduler.stop(), botWatch.stop(), warnings.stop()]);
+      await Promise.all([scheduler.stop(), botWatch.stop(), warnings.stop(), statsFolder.stop()]);
       await db.close();
     })());
   return { app, database: db, url, stop };

@@ -41,8 +41,11 @@ async function computePublicStats(db: Db, fromMonth: string, toMonth: string): P
   const live = sql`m.deleted_at IS NULL AND m.status_code = 'ACCEPTED'`;
   const [events, online, domains, departments, annonceurs, diffuseurs] = await Promise.all([
     sql<{ month: string; type: EventType; n: string }>`
-      SELECT to_char(month, 'YYYY-MM') AS month, type, sum(n)::bigint AS n FROM stat_monthly
-      WHERE month BETWEEN ${from}::date AND ${to}::date GROUP BY 1, 2`.execute(db),
+      SELECT to_char(month, 'YYYY-MM') AS month, type, sum(n)::bigint AS n FROM (
+        SELECT month, type, n FROM stat_monthly WHERE month BETWEEN ${from}::date AND ${to}::date
+        UNION ALL
+        SELECT date_trunc('month', day)::date, type, n FROM stat_pending WHERE day >= ${from}::date AND day < (${to}::date + interval '1 month')
+      ) s GROUP BY 1, 2`.execute(db),
     sql<{ n: string }>`SELECT count(*) AS n FROM mission m WHERE ${live}`.execute(db),
     sql<{ domain: string; n: string }>`SELECT coalesce(m.domain, '') AS domain, count(*) AS n FROM mission m WHERE ${live} GROUP BY 1 ORDER BY 2 DESC, 1`.execute(db),
     sql<{ department: string; n: string }>`
@@ -51,9 +54,11 @@ async function computePublicStats(db: Db, fromMonth: string, toMonth: string): P
       WHERE ${live} GROUP BY 1 ORDER BY 2 DESC, 1`.execute(db),
     sql<{ n: string }>`SELECT count(DISTINCT m.publisher_id) AS n FROM mission m WHERE ${live}`.execute(db),
     sql<{ n: string }>`
-      SELECT count(*) AS n FROM (SELECT from_publisher_id FROM stat_monthly
-      WHERE month BETWEEN ${from}::date AND ${to}::date AND type = 'click' AND from_publisher_id <> ''
-      GROUP BY 1 HAVING sum(n) > 0) x`.execute(db),
+      SELECT count(*) AS n FROM (SELECT from_publisher_id FROM (
+        SELECT from_publisher_id, type, n FROM stat_monthly WHERE month BETWEEN ${from}::date AND ${to}::date
+        UNION ALL
+        SELECT from_publisher_id, type, n FROM stat_pending WHERE day >= ${from}::date AND day < (${to}::date + interval '1 month')
+      ) s WHERE type = 'click' AND from_publisher_id <> '' GROUP BY 1 HAVING sum(n) > 0) x`.execute(db),
   ]);
   const months = periodsOf(from, to, "month").map((day) => ({ month: day.slice(0, 7), impressions: 0, clicks: 0, accounts: 0, applications: 0 }));
   const byMonth = new Map(months.map((m) => [m.month, m]));

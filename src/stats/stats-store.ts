@@ -2,11 +2,12 @@
  * Reads the statistics tables (migration 010_stats.sql): counts of events grouped by any of the
  * dimensions, for one side of one partner (or the whole service), over a range of Paris days.
  * Whole months come from the monthly tables, the days at the edges from the daily ones; the
- * mission-level tables only when a dimension or a filter needs the mission.
+ * mission-level tables only when a dimension or a filter needs the mission; and always the deltas
+ * not folded yet (stat_pending).
  */
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/connection.ts";
-import { type Interval, type RangeParts, splitRange } from "./stats-period.ts";
+import { addDays, type Interval, nextMonth, type RangeParts, splitRange } from "./stats-period.ts";
 
 export const EVENT_TYPES = ["impression", "click", "account", "apply"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -96,9 +97,15 @@ function source(scope: Scope, filters: Filters, parts: RangeParts, byMission: bo
   const columns = `from_publisher_id, to_publisher_id, source, source_id, ${byMission ? "mission_id" : "'' AS mission_id"}, type, n`;
   const daily = byMission ? "stat_mission_daily" : "stat_daily";
   const monthly = byMission ? "stat_mission_monthly" : "stat_monthly";
-  const selects = parts.days.map(({ from, to }) => sql`SELECT day AS d, ${sql.raw(columns)} FROM ${sql.table(daily)} WHERE ${conditions("day")(from, to)}`);
+  // The deltas not folded yet (stat_pending) are added in the same statement: one snapshot.
+  const selects = parts.days.flatMap(({ from, to }) => [
+    sql`SELECT day AS d, ${sql.raw(columns)} FROM ${sql.table(daily)} WHERE ${conditions("day")(from, to)}`,
+    sql`SELECT day AS d, ${sql.raw(columns)} FROM stat_pending WHERE ${conditions("day")(from, to)}`,
+  ]);
   if (parts.months) {
-    selects.push(sql`SELECT month AS d, ${sql.raw(columns)} FROM ${sql.table(monthly)} WHERE ${conditions("month")(parts.months.from, parts.months.to)}`);
+    const { from, to } = parts.months;
+    selects.push(sql`SELECT month AS d, ${sql.raw(columns)} FROM ${sql.table(monthly)} WHERE ${conditions("month")(from, to)}`);
+    selects.push(sql`SELECT date_trunc('month', day)::date AS d, ${sql.raw(columns)} FROM stat_pending WHERE ${conditions("day")(from, addDays(nextMonth(to), -1))}`);
   }
   return sql.join(selects, sql` UNION ALL `);
 }

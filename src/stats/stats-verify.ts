@@ -1,7 +1,8 @@
 /**
  * `engagement stats verify`: recomputes the statistics tables from the raw events and reports every
  * difference (there must be none). The counts per mission and day are recomputed from
- * tracking_event once (a temporary table), the three other tables are compared with their sums.
+ * tracking_event once (a temporary table), and each of the four tables, with the deltas not folded
+ * yet (stat_pending) added, is compared with its sums.
  * Months are verified whole: a range is widened to the months it touches.
  */
 import { sql } from "kysely";
@@ -61,18 +62,23 @@ export async function verifyStats(db: Db, range: { from?: string; to?: string } 
       const expected = monthly
         ? sql`SELECT date_trunc('month', day)::date AS month, ${sql.raw(keys.slice(1).join(", "))}, sum(n) AS n FROM expected_mission_daily GROUP BY ${sql.raw(keys.join(", "))}`
         : sql`SELECT ${sql.raw(keys.join(", "))}, sum(n) AS n FROM expected_mission_daily GROUP BY ${sql.raw(keys.join(", "))}`;
-      const stored = sql.join(
-        [
-          sql`n <> 0`,
-          ...(from ? [sql`${sql.raw(timeColumn)} >= ${from}::date`] : []),
-          ...(to ? [sql`${sql.raw(timeColumn)} <= ${to}::date`] : []),
-        ],
-        sql` AND `,
-      );
+      const range = (column: string) => [
+        ...(from ? [sql`${sql.raw(column)} >= ${from}::date`] : []),
+        ...(to ? [sql`${sql.raw(column)} <= ${to}::date`] : []),
+      ];
+      const where = (conditions: ReturnType<typeof range>) => (conditions.length ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``);
+      // Stored = the table plus the deltas not folded yet.
+      const pendingTime = monthly ? sql.raw("date_trunc('month', day)::date") : sql.raw("day");
+      const stored = sql`
+        SELECT ${sql.raw(keys.join(", "))}, sum(n) AS n FROM (
+          SELECT ${sql.raw(keys.join(", "))}, n FROM ${sql.table(table)} ${where(range(timeColumn))}
+          UNION ALL
+          SELECT ${pendingTime} AS ${sql.raw(timeColumn)}, ${sql.raw(keys.slice(1).join(", "))}, n FROM stat_pending ${where(range("day"))}
+        ) u GROUP BY ${sql.raw(keys.join(", "))} HAVING sum(n) <> 0`;
       const join = sql.join(keys.map((k) => sql`e.${sql.raw(k)} = s.${sql.raw(k)}`), sql` AND `);
       const keyOut = sql.join(keys.map((k) => sql`coalesce(e.${sql.raw(k)}, s.${sql.raw(k)})::text AS ${sql.raw(k)}`));
       const { rows } = await sql<Record<string, unknown>>`
-        WITH e AS (${expected}), s AS (SELECT * FROM ${sql.table(table)} WHERE ${stored})
+        WITH e AS (${expected}), s AS (${stored})
         SELECT ${keyOut}, e.n AS expected, s.n AS stored, count(*) OVER () AS differences, (SELECT count(*) FROM e) AS groups
         FROM e FULL JOIN s ON ${join}
         WHERE coalesce(e.n, 0) <> coalesce(s.n, 0)

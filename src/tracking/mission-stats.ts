@@ -1,7 +1,7 @@
 /**
  * A mission's counts per diffuseur, as `/v0/mymission/:clientId/stats` shows them: clicks,
  * applications and account creations, all time, counted as every statistic is (bots and conversions
- * after the attribution window excluded), from the monthly counts per mission (migration 010).
+ * after the attribution window excluded), from the monthly counts per mission and the deltas not folded yet (migration 010).
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
@@ -23,8 +23,12 @@ const LIST_OF_TYPE = { click: "clicks", apply: "applications", account: "account
 export async function missionStats(db: Db, missionId: string): Promise<MissionStats> {
   const { rows } = await sql<{ key: string; name: string | null; type: keyof typeof LIST_OF_TYPE; doc_count: number }>`
     SELECT s.from_publisher_id AS key, p.name, s.type, sum(s.n)::int AS doc_count
-    FROM stat_mission_monthly s LEFT JOIN publisher p ON p.id = s.from_publisher_id
-    WHERE s.mission_id = ${missionId} AND s.type IN ('click', 'apply', 'account') AND s.from_publisher_id <> ''
+    FROM (
+      SELECT from_publisher_id, type, n FROM stat_mission_monthly WHERE mission_id = ${missionId}
+      UNION ALL
+      SELECT from_publisher_id, type, n FROM stat_pending WHERE mission_id = ${missionId}
+    ) s LEFT JOIN publisher p ON p.id = s.from_publisher_id
+    WHERE s.type IN ('click', 'apply', 'account') AND s.from_publisher_id <> ''
     GROUP BY s.from_publisher_id, p.name, s.type
     HAVING sum(s.n) > 0
     ORDER BY doc_count DESC, key

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../src/db/uuid7.ts";
+import { foldStats } from "../../src/stats/stats-folder.ts";
 import { blockFingerprint } from "../../src/tracking/bots.ts";
 import type { NewTrackingEvent } from "../../src/tracking/event-queue.ts";
 import { writeEvents } from "../../src/tracking/event-store.ts";
@@ -283,6 +284,17 @@ describe("figures kept up to date", () => {
     const { unblockFingerprint } = await import("../../src/tracking/bots.ts");
     await unblockFingerprint(server.database.db, "fp-late-bot");
     expect((await stats(diffuseur, `${RANGE}&type=click`)).totals.clicks).toBe(before.totals.clicks);
+  });
+
+  it("folding the pending deltas into the tables changes no figure", async () => {
+    const queries = [RANGE, `${RANGE}&groupBy=partner,mission,department`, "from=2026-02-01&to=2026-04-30&split=partner&top=1"];
+    const before = await Promise.all(queries.map((q) => stats(diffuseur, q)));
+    const pending = await server.database.db.selectFrom("stat_pending" as never).select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+    expect(Number((pending as { n: string }).n)).toBeGreaterThan(0);
+    expect(await foldStats(server.database.db)).toBeGreaterThan(0);
+    expect(await Promise.all(queries.map((q) => stats(diffuseur, q)))).toEqual(before);
+    const mine = await server.database.db.selectFrom("stat_mission_daily" as never).selectAll().where("from_publisher_id" as never, "=", diffuseur.id as never).execute();
+    expect(mine.length).toBeGreaterThan(0);
   });
 
   it("a click through a tracked link is in the figures once its batch is written", async () => {

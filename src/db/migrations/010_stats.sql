@@ -12,10 +12,14 @@
 --                                              departments — read from the mission when queried)
 -- A query takes whole months from the monthly tables and the days at the edges from the daily ones.
 --
--- Statement-level triggers on tracking_event apply every change as one aggregated delta: the batch
+-- Statement-level triggers on tracking_event turn every change into one aggregated delta — the batch
 -- insert of the tracking writer, a bot flag set or lifted later (its events leave or re-enter the
--- figures), a deletion, a truncation. `engagement stats verify` recomputes them from the events.
--- A count may come back to 0 (bot flagged later): such rows stay, queries sum.
+-- figures), a deletion, a truncation — appended to stat_pending in the same transaction. Every
+-- second `stat_fold()` moves the pending deltas into the four tables in one statement (a few
+-- hundred upserts per second instead of per batch). Queries read the tables and stat_pending
+-- together, in one statement: the figures are exact at any moment. `engagement stats verify`
+-- recomputes them from the events. A count may come back to 0 (bot flagged later): such rows stay,
+-- queries sum.
 -- The counts of the day are updated with every batch: pages are half filled so that an update stays
 -- in its page without touching the indexes (HOT), and keys compare byte-wise (COLLATE "C").
 
@@ -79,40 +83,74 @@ DROP INDEX tracking_event_mission_idx;
 DROP INDEX tracking_event_created_idx;
 CREATE INDEX tracking_event_created_idx ON tracking_event USING brin (created_at);
 
--- Adds `delta` (a query of rows (created_at, from_publisher_id, to_publisher_id, source, source_id,
--- mission_id, type, d) where d is +1 or -1) to the four tables, rows locked in key order so that two
--- writers never wait on each other in a cycle. Run inside the trigger function: the transition
--- tables the delta reads are visible there only.
+-- Deltas not folded yet: appended by the triggers (no index: an append costs no lookup), emptied by
+-- stat_fold(). Counts per mission and Paris day, like stat_mission_daily.
+CREATE TABLE stat_pending (
+  day                date NOT NULL,
+  from_publisher_id  text COLLATE "C" NOT NULL,
+  to_publisher_id    text COLLATE "C" NOT NULL,
+  source             text COLLATE "C" NOT NULL,
+  source_id          text COLLATE "C" NOT NULL,
+  mission_id         text COLLATE "C" NOT NULL,
+  type               text COLLATE "C" NOT NULL,
+  n                  bigint NOT NULL
+);
+
+-- Appends `delta` (a query of rows (created_at, from_publisher_id, to_publisher_id, source,
+-- source_id, mission_id, type, d), d = +1 or -1) to stat_pending, summed per key. Run inside the
+-- trigger function: the transition tables the delta reads are visible there only.
 CREATE FUNCTION stat_delta_sql(delta text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
   SELECT format($q$
-    WITH by_mission_day AS MATERIALIZED (
-      SELECT (created_at AT TIME ZONE 'Europe/Paris')::date AS day,
-             coalesce(from_publisher_id, '') COLLATE "C" AS f, coalesce(to_publisher_id, '') COLLATE "C" AS t,
-             source COLLATE "C" AS s, coalesce(source_id, '') COLLATE "C" AS si, coalesce(mission_id::text, '') COLLATE "C" AS m,
-             type COLLATE "C" AS ty, sum(d) AS n
-      FROM (%s) x GROUP BY 1, 2, 3, 4, 5, 6, 7
-    ),
-    daily AS (
-      INSERT INTO stat_daily AS x (day, from_publisher_id, to_publisher_id, source, source_id, type, n)
-      SELECT day, f, t, s, si, ty, sum(n) FROM by_mission_day GROUP BY f, day, t, s, si, ty ORDER BY f, day, t, s, si, ty
-      ON CONFLICT (from_publisher_id, day, to_publisher_id, source, source_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
-    ),
-    monthly AS (
-      INSERT INTO stat_monthly AS x (month, from_publisher_id, to_publisher_id, source, source_id, type, n)
-      SELECT date_trunc('month', day)::date AS mo, f, t, s, si, ty, sum(n) FROM by_mission_day
-      GROUP BY f, mo, t, s, si, ty ORDER BY f, mo, t, s, si, ty
-      ON CONFLICT (from_publisher_id, month, to_publisher_id, source, source_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
-    ),
-    mission_daily AS (
-      INSERT INTO stat_mission_daily AS x (day, from_publisher_id, to_publisher_id, source, source_id, mission_id, type, n)
-      SELECT day, f, t, s, si, m, ty, n FROM by_mission_day ORDER BY f, day, t, s, si, m, ty
-      ON CONFLICT (from_publisher_id, day, to_publisher_id, source, source_id, mission_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
-    )
+    INSERT INTO stat_pending (day, from_publisher_id, to_publisher_id, source, source_id, mission_id, type, n)
+    SELECT (created_at AT TIME ZONE 'Europe/Paris')::date, coalesce(from_publisher_id, ''), coalesce(to_publisher_id, ''),
+           source, coalesce(source_id, ''), coalesce(mission_id::text, ''), type, sum(d)
+    FROM (%s) x GROUP BY 1, 2, 3, 4, 5, 6, 7
+  $q$, delta)
+$fn$;
+
+-- Moves the pending deltas into the four tables, atomically (rows appended meanwhile wait for the
+-- next fold); returns how many pending rows it folded. Upserts lock their rows in key order, so
+-- that two folds never wait on each other in a cycle; a fold already running makes another return 0.
+CREATE FUNCTION stat_fold() RETURNS bigint LANGUAGE plpgsql AS $fn$
+DECLARE
+  folded bigint;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('stat_fold')) THEN
+    RETURN 0;
+  END IF;
+  WITH moved AS (
+    DELETE FROM stat_pending RETURNING *
+  ),
+  by_mission_day AS MATERIALIZED (
+    SELECT day, from_publisher_id AS f, to_publisher_id AS t, source AS s, source_id AS si, mission_id AS m, type AS ty,
+           sum(n) AS n, count(*) AS rows
+    FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ),
+  daily AS (
+    INSERT INTO stat_daily AS x (day, from_publisher_id, to_publisher_id, source, source_id, type, n)
+    SELECT day, f, t, s, si, ty, sum(n) FROM by_mission_day GROUP BY f, day, t, s, si, ty ORDER BY f, day, t, s, si, ty
+    ON CONFLICT (from_publisher_id, day, to_publisher_id, source, source_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
+  ),
+  monthly AS (
+    INSERT INTO stat_monthly AS x (month, from_publisher_id, to_publisher_id, source, source_id, type, n)
+    SELECT date_trunc('month', day)::date AS mo, f, t, s, si, ty, sum(n) FROM by_mission_day
+    GROUP BY f, mo, t, s, si, ty ORDER BY f, mo, t, s, si, ty
+    ON CONFLICT (from_publisher_id, month, to_publisher_id, source, source_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
+  ),
+  mission_daily AS (
+    INSERT INTO stat_mission_daily AS x (day, from_publisher_id, to_publisher_id, source, source_id, mission_id, type, n)
+    SELECT day, f, t, s, si, m, ty, n FROM by_mission_day ORDER BY f, day, t, s, si, m, ty
+    ON CONFLICT (from_publisher_id, day, to_publisher_id, source, source_id, mission_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
+  ),
+  mission_monthly AS (
     INSERT INTO stat_mission_monthly AS x (month, from_publisher_id, to_publisher_id, source, source_id, mission_id, type, n)
     SELECT date_trunc('month', day)::date AS mo, f, t, s, si, m, ty, sum(n) FROM by_mission_day
     GROUP BY f, mo, t, s, si, m, ty ORDER BY f, mo, t, s, si, m, ty
     ON CONFLICT (from_publisher_id, month, to_publisher_id, source, source_id, mission_id, type) DO UPDATE SET n = x.n + EXCLUDED.n
-  $q$, delta)
+  )
+  SELECT coalesce(sum(rows), 0) INTO folded FROM by_mission_day;
+  RETURN folded;
+END
 $fn$;
 
 CREATE FUNCTION tracking_event_stats() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -151,7 +189,7 @@ CREATE TRIGGER tracking_event_stats_delete AFTER DELETE ON tracking_event
 
 CREATE FUNCTION tracking_event_stats_truncate() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  TRUNCATE stat_daily, stat_monthly, stat_mission_daily, stat_mission_monthly;
+  TRUNCATE stat_daily, stat_monthly, stat_mission_daily, stat_mission_monthly, stat_pending;
   RETURN NULL;
 END
 $fn$;
