@@ -306,7 +306,7 @@ describe("figures kept up to date", () => {
     expect((await stats(diffuseur, `from=${today}&to=${today}&type=click`)).totals.clicks).toBe(before + 1);
   });
 
-  it("stats verify finds no difference, and reports one made by hand", async () => {
+  it("stats verify finds no difference, and reports one made by hand", { timeout: 90_000 }, async () => {
     const env = { DATABASE_URL: server.config.databaseUrl, DATA_DIR: server.config.dataDir };
     const ok = await runCli(["stats", "verify", "--json"], env);
     expect(ok.code, ok.stderr).toBe(0);
