@@ -76,9 +76,10 @@ export function* csvLines(report: StatsReport, shape: CsvShape): Generator<strin
     }
     return;
   }
-  const split = report.series.some((point) => point.partners);
+  const points = report.series ?? [];
+  const split = points.some((point) => point.partners);
   yield line(["Période", ...(split ? [dimensionHeader("partner", shape.side)] : []), ...metricHeaders(types)]);
-  for (const point of report.series as SeriesPoint[]) {
+  for (const point of points as SeriesPoint[]) {
     if (!point.partners) {
       yield line([point.period, ...metricCells(point, types, separator)]);
       continue;

@@ -27,7 +27,13 @@ export interface StatsRequest {
   top: number;
   /** Rows per breakdown. */
   limit: number;
+  /** Parts computed besides the breakdowns: missions reached are counted only when asked (one row per mission and month to read). */
+  include: ReadonlySet<Include>;
 }
+
+export const INCLUDES = ["totals", "series", "missions"] as const;
+export type Include = (typeof INCLUDES)[number];
+export const DEFAULT_INCLUDES: readonly Include[] = ["totals", "series"];
 
 export interface SeriesPoint extends Metrics {
   period: string;
@@ -40,8 +46,8 @@ export interface BreakdownRow extends Metrics {
 }
 
 export interface StatsReport {
-  totals: Metrics & { missionsWithClick?: number; missionsWithApplication?: number; partners: number };
-  series: SeriesPoint[];
+  totals?: Metrics & { missionsWithClick?: number; missionsWithApplication?: number; partners: number };
+  series?: SeriesPoint[];
   breakdowns: Partial<Record<Dimension, BreakdownRow[]>>;
 }
 
@@ -153,25 +159,31 @@ async function breakdown(db: Db, request: StatsRequest, dimension: Dimension): P
 }
 
 export async function statsReport(db: Db, request: StatsRequest): Promise<StatsReport> {
-  const { scope, filters } = request;
+  const { scope, filters, include } = request;
   const types = filters.types;
+  const missions = include.has("missions");
   const [totalRows, missionsWithClick, missionsWithApplication, partners, points, breakdowns] = await Promise.all([
-    countEvents(db, scope, filters),
-    types.includes("click") ? countDistinct(db, scope, filters, "mission", "click") : undefined,
-    types.includes("apply") ? countDistinct(db, scope, filters, "mission", "apply") : undefined,
-    countDistinct(db, scope, filters, "partner"),
-    series(db, request),
+    include.has("totals") ? countEvents(db, scope, filters) : undefined,
+    missions && types.includes("click") ? countDistinct(db, scope, filters, "mission", "click") : undefined,
+    missions && types.includes("apply") ? countDistinct(db, scope, filters, "mission", "apply") : undefined,
+    include.has("totals") ? countDistinct(db, scope, filters, "partner") : undefined,
+    include.has("series") ? series(db, request) : undefined,
     Promise.all(request.groupBy.map(async (dimension) => [dimension, await breakdown(db, request, dimension)] as const)),
   ]);
-  const totals = finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types);
-  return {
-    totals: {
-      ...totals,
+  const report: StatsReport = { breakdowns: Object.fromEntries(breakdowns) };
+  if (totalRows) {
+    report.totals = {
+      ...finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types),
       ...(missionsWithClick === undefined ? {} : { missionsWithClick }),
       ...(missionsWithApplication === undefined ? {} : { missionsWithApplication }),
-      partners,
-    },
-    series: points,
-    breakdowns: Object.fromEntries(breakdowns),
-  };
+      partners: partners ?? 0,
+    };
+  } else if (missions) {
+    report.totals = {
+      ...(missionsWithClick === undefined ? {} : { missionsWithClick }),
+      ...(missionsWithApplication === undefined ? {} : { missionsWithApplication }),
+    } as StatsReport["totals"];
+  }
+  if (points) report.series = points;
+  return report;
 }

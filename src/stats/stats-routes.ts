@@ -12,7 +12,7 @@ import type { RouteContext } from "../http/app.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { csvLines, type Separator } from "./stats-csv.ts";
 import { addDays, daysBetween, defaultInterval, type Interval, MAX_RANGE_DAYS, parisToday, parseDay } from "./stats-period.ts";
-import { type StatsRequest, statsReport } from "./stats-report.ts";
+import { DEFAULT_INCLUDES, INCLUDES, type StatsRequest, statsReport } from "./stats-report.ts";
 import { publicStats } from "./public-stats.ts";
 import { CHANNELS, DIMENSIONS, type Dimension, EVENT_TYPES, type EventType, type Side } from "./stats-store.ts";
 
@@ -31,6 +31,13 @@ const StatsQuery = Type.Object(
     source: Type.Optional(Type.String({ ...LIST, description: "Identifiants de widgets ou de campagnes" })),
     mission: Type.Optional(Type.String({ ...LIST, description: "Identifiants de missions" })),
     groupBy: Type.Optional(Type.String({ ...LIST, description: `Répartitions demandées, séparées par des virgules : ${DIMENSIONS.join(", ")}` })),
+    include: Type.Optional(
+      Type.String({
+        ...LIST,
+        description:
+          "Parties calculées en plus des répartitions : `totals`, `series`, `missions` (missions ayant reçu au moins une redirection / une candidature : à demander, c'est le chiffre le plus coûteux). Par défaut : totals,series",
+      }),
+    ),
     interval: Type.Optional(Type.Union([Type.Literal("day"), Type.Literal("week"), Type.Literal("month")], { description: "Pas de la série : par jour sous 61 jours, par mois au-delà, par défaut" })),
     split: Type.Optional(Type.Literal("partner", { description: "Série répartie par partenaire : les `top` premiers, les autres regroupés dans « Autres »" })),
     top: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 5 })),
@@ -58,19 +65,21 @@ const StatsResponse = Type.Object({
     to: Type.String(),
     timezone: Type.Literal("Europe/Paris"),
     interval: Type.String(),
-    totals: Type.Object({
-      ...MetricsSchema,
-      missionsWithClick: Type.Optional(Type.Integer({ description: "Missions ayant reçu au moins une redirection" })),
-      missionsWithApplication: Type.Optional(Type.Integer({ description: "Missions ayant reçu au moins une candidature" })),
-      partners: Type.Integer({ description: "Partenaires de l'autre côté ayant au moins un événement" }),
-    }),
-    series: Type.Array(
+    totals: Type.Optional(
+      Type.Object({
+        ...MetricsSchema,
+        missionsWithClick: Type.Optional(Type.Integer({ description: "Missions ayant reçu au moins une redirection (include=missions)" })),
+        missionsWithApplication: Type.Optional(Type.Integer({ description: "Missions ayant reçu au moins une candidature (include=missions)" })),
+        partners: Type.Optional(Type.Integer({ description: "Partenaires de l'autre côté ayant au moins un événement" })),
+      }),
+    ),
+    series: Type.Optional(Type.Array(
       Type.Object({
         period: Type.String({ description: "Premier jour de la période" }),
         ...MetricsSchema,
         partners: Type.Optional(Type.Array(Type.Object({ id: Type.Union([Type.String(), Type.Null()]), name: Type.String(), ...MetricsSchema }))),
       }),
-    ),
+    )),
     breakdowns: Type.Record(Type.String(), Type.Array(Type.Object({ key: Type.String(), label: Type.String(), ...MetricsSchema }))),
   }),
 });
@@ -130,6 +139,7 @@ export function statsRequestOf(query: StatsQueryType, publisher: PublisherRights
     splitByPartner: query.split === "partner",
     top: query.top ?? 5,
     limit: query.limit ?? 100,
+    include: new Set(enumList("include", query.include, INCLUDES) ?? DEFAULT_INCLUDES),
   };
 }
 
@@ -156,8 +166,11 @@ export async function statsRoutes(app: FastifyInstance, ctx: RouteContext): Prom
     async (request, reply) => {
       const publisher = currentPublisher(request);
       const stats = statsRequestOf(request.query, publisher, parisToday());
+      const csv = wantsCsv(request);
+      // An export is one table: the first breakdown, else the series.
+      if (csv) stats.include = new Set(stats.groupBy.length ? [] : ["series"]);
       const report = await statsReport(db, stats);
-      if (wantsCsv(request)) return sendCsv(reply, stats, report, request.query.separator ?? ",");
+      if (csv) return sendCsv(reply, stats, report, request.query.separator ?? ",");
       return reply.send({
         ok: true,
         data: { side: stats.scope.side, publisherId: publisher.id, from: stats.filters.from, to: stats.filters.to, timezone: "Europe/Paris", interval: stats.interval, ...report },

@@ -88,7 +88,7 @@ const RANGE = "from=2026-03-31&to=2026-04-03";
 
 describe("GET /v2/stats, side diffuseur", () => {
   it("totals: events sent, bots and unattributed conversions left out, Paris days", async () => {
-    const data = await stats(diffuseur, RANGE);
+    const data = await stats(diffuseur, `${RANGE}&include=totals,series,missions`);
     expect(data).toMatchObject({ side: "diffuseur", publisherId: diffuseur.id, from: "2026-03-31", to: "2026-04-03", timezone: "Europe/Paris", interval: "day" });
     expect(data.totals).toEqual({
       impressions: 2,
@@ -106,6 +106,17 @@ describe("GET /v2/stats, side diffuseur", () => {
       { period: "2026-04-02", impressions: 0, clicks: 3, accounts: 0, applications: 0, conversionRate: 0 },
       { period: "2026-04-03", impressions: 0, clicks: 0, accounts: 1, applications: 0, conversionRate: null },
     ]);
+  });
+
+  it("computes only the parts asked: missions reached on request, a breakdown alone", async () => {
+    const plain = await stats(diffuseur, RANGE);
+    expect(plain.totals).toEqual({ impressions: 2, clicks: 6, accounts: 1, applications: 1, conversionRate: 0.1667, partners: 2 });
+    expect(plain.series).toHaveLength(4);
+    const only = await stats(diffuseur, `${RANGE}&groupBy=channel&include=missions`);
+    expect(only.totals).toEqual({ missionsWithClick: 3, missionsWithApplication: 1 });
+    expect(only.series).toBeUndefined();
+    expect(only.breakdowns.channel).toHaveLength(2);
+    expect((await server.request(`/v2/stats?include=tout`, { apiKey: diffuseur.apiKey })).status).toBe(400);
   });
 
   it("breakdowns by partner, channel, widget, mission, domain and department, with labels", async () => {
@@ -141,7 +152,7 @@ describe("GET /v2/stats, side diffuseur", () => {
   });
 
   it("filters narrow within the caller's events: type, channel, partner, widget, mission", async () => {
-    expect((await stats(diffuseur, `${RANGE}&type=click,apply`)).totals).toEqual({ clicks: 6, applications: 1, conversionRate: 0.1667, missionsWithClick: 3, missionsWithApplication: 1, partners: 2 });
+    expect((await stats(diffuseur, `${RANGE}&type=click,apply&include=totals,missions`)).totals).toEqual({ clicks: 6, applications: 1, conversionRate: 0.1667, missionsWithClick: 3, missionsWithApplication: 1, partners: 2 });
     expect((await stats(diffuseur, `${RANGE}&type=impression`)).totals).toEqual({ impressions: 2, partners: 1 });
     expect((await stats(diffuseur, `${RANGE}&channel=widget`)).totals).toMatchObject({ impressions: 2, clicks: 1, applications: 0 });
     expect((await stats(diffuseur, `${RANGE}&partner=${otherAnnonceur.id}`)).totals).toMatchObject({ clicks: 1, partners: 1 });
@@ -188,7 +199,7 @@ describe("GET /v2/stats, side diffuseur", () => {
 
 describe("GET /v2/stats, side annonceur", () => {
   it("counts what its missions received, from every diffuseur", async () => {
-    const data = await stats(annonceur, `${RANGE}&groupBy=partner`);
+    const data = await stats(annonceur, `${RANGE}&groupBy=partner&include=totals,missions`);
     expect(data.side).toBe("annonceur");
     expect(data.totals).toMatchObject({ impressions: 2, clicks: 6, accounts: 1, applications: 1, missionsWithClick: 2, partners: 2 });
     expect(data.breakdowns.partner.map((r: { key: string; clicks: number }) => [r.key, r.clicks])).toEqual([
