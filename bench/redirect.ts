@@ -34,18 +34,16 @@
  *   BENCH_SERVICE_NODE_FLAGS  extra node flags for the service (b), e.g. V8 heap settings to compare
  *   BENCH_ONLY_SERVICE  "true": measure (b) alone, to compare changes quickly (prints, writes no result file)
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { isbot } from "isbot";
 import pg from "pg";
+import { codeVersion, collect, createBenchDatabase, killChildren, lastJsonLine, root, run, startService, stopProcess, track } from "./bench-processes.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -59,48 +57,13 @@ const USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36
 const REFERER = "https://www.mairie-exemple.fr/agenda/benevolat?page=2";
 const CLICK_ID = /apiengagement_id=([0-9a-f-]{36})/;
 
-const children = new Set<ChildProcess>();
-
 // ——— processes ———
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/engagement"), ...args], { cwd: root, env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`engagement ${args.join(" ")} exited ${code}\n${err || out}`))));
-  });
-}
-
-const lastJsonLine = <T>(out: string): T => JSON.parse(out.trim().split("\n").at(-1)!) as T;
 
 interface Server {
   url: string;
   child: ChildProcess;
   /** Everything the process wrote (stdout and stderr), line by line. */
   output: string[];
-}
-
-function collect(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  let partial = "";
-  const onData = (d: Buffer) => {
-    const parts = (partial + d.toString()).split("\n");
-    partial = parts.pop() ?? "";
-    lines.push(...parts.filter((l) => l.trim() !== ""));
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  child.on("close", () => partial.trim() && lines.push(partial));
-  return lines;
-}
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
 }
 
 /** bench/redirect-servers.ts in its own process; resolves with the URL it prints once listening. */
@@ -123,46 +86,17 @@ function startHelper(mode: "bare" | "baseline", databaseUrl?: string): Promise<S
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+/** `engagement serve` with the node flags the settings ask for (heap, CPU profile). */
+const startEngagement = (env: NodeJS.ProcessEnv) =>
+  startService(env, {
+    nodeFlags: [
+      ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+      ...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []),
+    ],
+    readyTimeoutS: 120,
   });
-}
 
-/** `engagement serve` on a free port; resolves once /ready answers 200. */
-async function startService(env: NodeJS.ProcessEnv): Promise<Server> {
-  const port = await freePort();
-  const child = track(spawn(process.execPath, [...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), ...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []), path.join(root, "bin/engagement"), "serve"], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] }));
-  const output = collect(child);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}\n${output.join("\n")}`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return { url, child, output };
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the service was not ready after 120 s\n${output.join("\n")}`);
-}
-
-/** SIGTERM, then waits for the exit; returns the exit code (or signal) and how long it took. */
-async function stop(server: Server): Promise<{ code: number | null; signal: string | null; ms: number }> {
-  const { child } = server;
-  const start = performance.now();
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, ms: 0 };
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once("exit", (code, signal) => r({ code, signal })));
-  child.kill("SIGTERM");
-  const result = await exited;
-  return { ...result, ms: Math.round(performance.now() - start) };
-}
+const stop = (server: Server) => stopProcess(server.child);
 
 // ——— load ———
 
@@ -374,25 +308,9 @@ function logSummary(lines: string[]) {
 // ——— main ———
 
 /** The commit measured, and whether src/ had uncommitted changes (the service runs from the working tree). */
-function codeVersion() {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const changed = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim();
-    return { commit, srcUncommittedChanges: changed === "" ? [] : changed.split("\n").map((l) => l.trim()) };
-  } catch {
-    return null;
-  }
-}
-
 async function main() {
   if (isbot(USER_AGENT)) throw new Error("isbot flags the benchmark's user agent: the service would not record the clicks");
-  const dbName = `bench_redirect_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(baseUrl);
-  dbUrl.pathname = `/${dbName}`;
-  const databaseUrl = dbUrl.toString();
+  const { admin, dbName, databaseUrl } = await createBenchDatabase(baseUrl, "bench_redirect");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -426,7 +344,7 @@ async function main() {
 
       // (b) the service
       await pool.query("TRUNCATE tracking_event");
-      const service = await startService(env);
+      const service = await startEngagement(env);
       const b = await measure(`${tag}b. service /r/:missionId/:publisherId`, service.url, paths, service.child.pid);
       const serviceStop = await stop(service);
       const rows = await pool.query<{ id: string; user_agent: string | null; is_bot: boolean }>("SELECT id, user_agent, is_bot FROM tracking_event WHERE type = 'click'");
@@ -516,7 +434,7 @@ async function main() {
     process.stdout.write(`${out}\n`);
     fs.writeFileSync(path.join(root, "bench/results/redirect.json"), `${out}\n`);
   } finally {
-    for (const child of children) child.kill("SIGKILL");
+    killChildren();
     await pool.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
@@ -525,13 +443,13 @@ async function main() {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    for (const child of children) child.kill("SIGKILL");
+    killChildren();
     process.exit(130);
   });
 }
 
 main().catch((err) => {
-  for (const child of children) child.kill("SIGKILL");
+  killChildren();
   console.error(err);
   process.exit(1);
 });

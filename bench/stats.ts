@@ -51,12 +51,9 @@
  *   BENCH_FRESHNESS_CLICKS   clicks of the freshness measure (default 20)
  *   BENCH_KEEP_DB            "true": keep the database (its name is printed)
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { isbot } from "isbot";
 import pg from "pg";
 import { Pool as HttpPool } from "undici";
@@ -66,9 +63,9 @@ import { loadConfig } from "../src/config.ts";
 import { foldStats } from "../src/stats/stats-folder.ts";
 import { addDays, parisToday } from "../src/stats/stats-period.ts";
 import { writeEvents } from "../src/tracking/event-store.ts";
+import { codeVersion, createBenchDatabase, engagement, killChildren, lastJsonLine, root, run, startService, stopProcess } from "./bench-processes.ts";
 import { ANNONCEURS, DAYS, DIFFUSEURS, EventStream, FIRST_DAY, planWorld, REFERENCE_DAY, SHARES, STATS_SEED, type Counts, type StatsWorld } from "./stats-events.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const FULL_EVENTS = 10_000_000;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? FULL_EVENTS);
@@ -99,94 +96,6 @@ const QUERIES: Array<{ name: QueryName; description: string; from: string; param
   { name: "topPartners", description: "top 10 partners, 12 months", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}&groupBy=partner&limit=10` },
   { name: "byChannel", description: "by channel, 12 months", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}&groupBy=channel` },
 ];
-
-// ——— processes (as bench/redirect.ts) ———
-
-const children = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-/** `engagement <args>`: its exit code and output. */
-function engagement(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = track(spawn(process.execPath, [path.join(root, "bin/engagement"), ...args], { cwd: root, env }));
-    let out = "";
-    let err = "";
-    child.stdout!.on("data", (d) => (out += d));
-    child.stderr!.on("data", (d) => (err += d));
-    child.on("close", (code) => resolve({ code, out, err }));
-  });
-}
-
-async function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { code, out, err } = await engagement(args, env);
-  if (code !== 0) throw new Error(`engagement ${args.join(" ")} exited ${code}\n${err || out}`);
-  return out;
-}
-
-const lastJsonLine = <T>(out: string): T => JSON.parse(out.trim().split("\n").at(-1)!) as T;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Service {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  readyS: number;
-}
-
-async function startService(env: NodeJS.ProcessEnv): Promise<Service> {
-  const port = await freePort();
-  const started = performance.now();
-  const child = track(spawn(process.execPath, [path.join(root, "bin/engagement"), "serve"], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] }));
-  const output: string[] = [];
-  const keep = (d: Buffer) => output.push(...d.toString().split("\n").filter((l) => l.trim() !== ""));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}\n${output.join("\n")}`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return { url, child, output, readyS: Number(((performance.now() - started) / 1000).toFixed(1)) };
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the service was not ready after 180 s\n${output.join("\n")}`);
-}
-
-async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-function codeVersion() {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const changed = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim();
-    return { commit, srcUncommittedChanges: changed === "" ? [] : changed.split("\n").map((l) => l.trim()) };
-  } catch {
-    return null;
-  }
-}
 
 // ——— measures ———
 
@@ -409,7 +318,7 @@ const state: { admin?: pg.Client; dbName?: string; handle?: DatabaseHandle; pool
 async function cleanup(): Promise<void> {
   if (state.cleaned) return;
   state.cleaned = true;
-  for (const child of children) child.kill("SIGKILL");
+  killChildren();
   await state.http?.destroy().catch(() => undefined);
   for (const pool of state.pools) await pool.end().catch(() => undefined);
   await state.handle?.close().catch(() => undefined);
@@ -553,15 +462,9 @@ async function main() {
   const full = EVENTS === FULL_EVENTS;
   // The code measured: the service and the CLI run from the working tree, read at start.
   const code = codeVersion();
-  const dbName = `bench_stats_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
+  const { admin, dbName, databaseUrl } = await createBenchDatabase(baseUrl, "bench_stats");
   state.admin = admin;
-  await admin.query(`CREATE DATABASE ${dbName}`);
   state.dbName = dbName;
-  const dbUrl = new URL(baseUrl);
-  dbUrl.pathname = `/${dbName}`;
-  const databaseUrl = dbUrl.toString();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -603,7 +506,7 @@ async function main() {
   const share = (side: Side, id: string) => round2((100 * total4(expectedOf(side, id))) / tallies.counted);
 
   // ——— the service over HTTP
-  const service = await startService(env);
+  const service = await startService(env, { readyTimeoutS: 180 });
   log(`service ready in ${service.readyS} s at ${service.url}`);
   const http = new HttpPool(service.url, { connections: CONCURRENCY });
   state.http = http;
@@ -682,7 +585,7 @@ async function main() {
   log(`freshness: median ${freshnessSummary.medianMs} ms, max ${freshnessSummary.maxMs} ms over ${FRESHNESS_CLICKS} clicks`);
   await http.close();
   state.http = undefined;
-  await stopService(service);
+  await stopProcess(service.child);
   const serviceLog = { lines: service.output.length, first: service.output.slice(0, 10).map((l) => l.slice(0, 400)) };
 
   // ——— the baseline: GROUP BY over tracking_event with ordinary indexes
