@@ -90,7 +90,7 @@ const TO = REFERENCE_DAY;
 const FROM_12M = FIRST_DAY;
 const FROM_60D = addDays(REFERENCE_DAY, -59);
 const QUERIES: Array<{ name: QueryName; description: string; from: string; params: string }> = [
-  { name: "totals", description: "12-month totals", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}` },
+  { name: "totals", description: "12-month totals with the missions reached", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}&include=totals,missions` },
   { name: "daily60", description: "daily series, last 60 days", from: FROM_60D, params: `from=${FROM_60D}&to=${TO}&interval=day` },
   { name: "monthlyByPartner", description: "monthly series split by partner (top 5 + Autres), 12 months", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}&interval=month&split=partner&top=5` },
   { name: "topPartners", description: "top 10 partners, 12 months", from: FROM_12M, params: `from=${FROM_12M}&to=${TO}&groupBy=partner&limit=10` },
