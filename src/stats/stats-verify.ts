@@ -77,19 +77,18 @@ export async function verifyStats(db: Db, range: { from?: string; to?: string } 
         ) u GROUP BY ${sql.raw(keys.join(", "))} HAVING sum(n) <> 0`;
       const join = sql.join(keys.map((k) => sql`e.${sql.raw(k)} = s.${sql.raw(k)}`), sql` AND `);
       const keyOut = sql.join(keys.map((k) => sql`coalesce(e.${sql.raw(k)}, s.${sql.raw(k)})::text AS ${sql.raw(k)}`));
-      const { rows } = await sql<Record<string, unknown>>`
-        WITH e AS (${expected}), s AS (${stored})
-        SELECT ${keyOut}, e.n AS expected, s.n AS stored, count(*) OVER () AS differences, (SELECT count(*) FROM e) AS groups
-        FROM e FULL JOIN s ON ${join}
-        WHERE coalesce(e.n, 0) <> coalesce(s.n, 0)
-        LIMIT 10`.execute(trx);
-      const groups = rows.length ? Number(rows[0]!.groups) : Number((await sql<{ n: string }>`SELECT count(*) AS n FROM (${expected}) e`.execute(trx)).rows[0]!.n);
-      tables.push({
-        table,
-        expectedGroups: groups,
-        differences: rows.length ? Number(rows[0]!.differences) : 0,
-        sample: rows.map(({ differences: _d, groups: _g, expected, stored, ...key }) => ({ ...key, expected: Number(expected ?? 0), stored: Number(stored ?? 0) })),
-      });
+      // One statement, one read of the recomputed counts: the groups, the differences, a sample of them.
+      const { rows } = await sql<{ groups: string; differences: string; sample: Array<Record<string, unknown>> | null }>`
+        WITH e AS (${expected}), s AS (${stored}),
+        d AS (
+          SELECT ${keyOut}, coalesce(e.n, 0)::bigint AS expected, coalesce(s.n, 0)::bigint AS stored
+          FROM e FULL JOIN s ON ${join}
+          WHERE coalesce(e.n, 0) <> coalesce(s.n, 0)
+        )
+        SELECT (SELECT count(*) FROM e) AS groups, (SELECT count(*) FROM d) AS differences,
+               (SELECT json_agg(x) FROM (SELECT * FROM d LIMIT 10) x) AS sample`.execute(trx);
+      const result = rows[0]!;
+      tables.push({ table, expectedGroups: Number(result.groups), differences: Number(result.differences), sample: result.sample ?? [] });
     }
     return { from, to, events: Number(events.rows[0]!.n), tables, ok: tables.every((t) => t.differences === 0) };
   });
