@@ -3,9 +3,8 @@
  * line per period, or per period and partner when split). French headers; with `;` as separator
  * (spreadsheets set to French) decimals take a comma. Pure.
  */
-import type { BreakdownRow, Metrics, SeriesPoint, StatsReport } from "./stats-report.ts";
+import { type BreakdownRow, METRIC_OF, type Metrics, type SeriesPoint, type StatsReport } from "./stats-report.ts";
 import type { Dimension, EventType, Side } from "./stats-store.ts";
-import { METRIC_OF } from "./stats-report.ts";
 
 export type Separator = "," | ";";
 

@@ -46,7 +46,7 @@ export interface BreakdownRow extends Metrics {
 }
 
 export interface StatsReport {
-  totals?: Metrics & { missionsWithClick?: number; missionsWithApplication?: number; partners: number };
+  totals?: Metrics & { missionsWithClick?: number; missionsWithApplication?: number; partners?: number };
   series?: SeriesPoint[];
   breakdowns: Partial<Record<Dimension, BreakdownRow[]>>;
 }
@@ -171,19 +171,12 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
     Promise.all(request.groupBy.map(async (dimension) => [dimension, await breakdown(db, request, dimension)] as const)),
   ]);
   const report: StatsReport = { breakdowns: Object.fromEntries(breakdowns) };
-  if (totalRows) {
-    report.totals = {
-      ...finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types),
-      ...(missionsWithClick === undefined ? {} : { missionsWithClick }),
-      ...(missionsWithApplication === undefined ? {} : { missionsWithApplication }),
-      partners: partners ?? 0,
-    };
-  } else if (missions) {
-    report.totals = {
-      ...(missionsWithClick === undefined ? {} : { missionsWithClick }),
-      ...(missionsWithApplication === undefined ? {} : { missionsWithApplication }),
-    } as StatsReport["totals"];
-  }
+  const totals: NonNullable<StatsReport["totals"]> = totalRows
+    ? { ...finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types), partners }
+    : {};
+  if (missionsWithClick !== undefined) totals.missionsWithClick = missionsWithClick;
+  if (missionsWithApplication !== undefined) totals.missionsWithApplication = missionsWithApplication;
+  if (Object.keys(totals).length > 0) report.totals = totals;
   if (points) report.series = points;
   return report;
 }
