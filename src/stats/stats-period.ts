@@ -93,3 +93,53 @@ export function splitRange(from: string, to: string, interval: Interval | null):
   if (afterLastWhole <= to) days.push({ from: afterLastWhole, to });
   return { days, months: { from: firstWhole, to: monthOf(addDays(afterLastWhole, -1)) } };
 }
+
+/** Grains of the per-side tables (migration 011): day, ISO week (Monday), month (first day). */
+export type Grain = "d" | "w" | "m";
+
+/** A period of one grain that the per-side tables hold, and the series bucket it counts in. */
+export interface PeriodUnit {
+  grain: Grain;
+  period: string;
+  /** The series period it belongs to ("" without series). */
+  bucket: string;
+}
+
+/**
+ * The range covered by the fewest stored periods: each bucket of the series (the whole range without
+ * one) as the whole months inside it, then the whole weeks inside what is left, then single days.
+ * A year from mid-month is ~20 periods instead of 365 days.
+ */
+export function coverRange(from: string, to: string, interval: Interval | null): PeriodUnit[] {
+  const units: PeriodUnit[] = [];
+  const buckets = interval
+    ? periodsOf(from, to, interval).map((bucket) => {
+        const end = interval === "day" ? bucket : interval === "week" ? addDays(bucket, 6) : addDays(nextMonth(bucket), -1);
+        return { bucket, from: bucket < from ? from : bucket, to: end > to ? to : end };
+      })
+    : [{ bucket: "", from, to }];
+  for (const b of buckets) {
+    const push = (grain: Grain, period: string) => units.push({ grain, period, bucket: b.bucket });
+    const rest: Array<[string, string]> = [];
+    let month = b.from === monthOf(b.from) ? b.from : nextMonth(monthOf(b.from));
+    const firstMonth = month;
+    while (addDays(nextMonth(month), -1) <= b.to) {
+      push("m", month);
+      month = nextMonth(month);
+    }
+    if (month === firstMonth) rest.push([b.from, b.to]);
+    else rest.push([b.from, addDays(firstMonth, -1)], [month, b.to]);
+    for (const [start, end] of rest) {
+      if (start > end) continue;
+      let week = weekOf(start) === start ? start : addDays(weekOf(start), 7);
+      const firstWeek = week;
+      while (addDays(week, 6) <= end) {
+        push("w", week);
+        week = addDays(week, 7);
+      }
+      const dayRuns: Array<[string, string]> = week === firstWeek ? [[start, end]] : [[start, addDays(firstWeek, -1)], [week, end]];
+      for (const [a, z] of dayRuns) for (let day = a; day <= z; day = addDays(day, 1)) push("d", day);
+    }
+  }
+  return units;
+}

@@ -5,7 +5,19 @@
 import type { Db } from "../db/connection.ts";
 import { domainLabel } from "../taxonomy/domains.ts";
 import { type Interval, periodsOf } from "./stats-period.ts";
-import { type CountRow, countDistinct, countEvents, type Dimension, type EventType, EVENT_TYPES, type Filters, type Scope } from "./stats-store.ts";
+import {
+  type CountRow,
+  countEvents,
+  countMissionsReached,
+  countPartners,
+  countSplitSeries,
+  type Dimension,
+  type EventType,
+  EVENT_TYPES,
+  type Filters,
+  partnersIn,
+  type Scope,
+} from "./stats-store.ts";
 
 /** Metric names by event type, as the API and the exports write them. */
 export const METRIC_OF: Readonly<Record<EventType, "impressions" | "clicks" | "accounts" | "applications">> = {
@@ -84,9 +96,13 @@ export function sumBy(rows: readonly CountRow[], types: readonly EventType[], ke
   return groups;
 }
 
-/** The metric that orders partners and breakdown rows: redirections when asked, else the first type asked. */
+/** The type that orders partners and breakdown rows: redirections when asked, else the first type asked. */
+export function rankingType(types: readonly EventType[]): EventType {
+  return types.includes("click") ? "click" : (types[0] ?? "click");
+}
+
 export function rankingMetric(types: readonly EventType[]): keyof Metrics {
-  return METRIC_OF[types.includes("click") ? "click" : types[0] ?? "click"];
+  return METRIC_OF[rankingType(types)];
 }
 
 const total = (metrics: Metrics) => (metrics.impressions ?? 0) + (metrics.clicks ?? 0) + (metrics.accounts ?? 0) + (metrics.applications ?? 0);
@@ -123,23 +139,22 @@ async function labelsOf(db: Db, dimension: Dimension, keys: string[]): Promise<M
   return labels;
 }
 
+/** Largest first: by the ranking metric, then all the types asked, then key (byte order, as countSplitSeries ranks in SQL). */
 function ranked(groups: Map<string, Metrics>, types: readonly EventType[]): Array<[string, Metrics]> {
   const metric = rankingMetric(types);
-  return [...groups].sort((a, b) => ((b[1][metric] as number) ?? 0) - ((a[1][metric] as number) ?? 0) || total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
+  return [...groups].sort((a, b) => ((b[1][metric] as number) ?? 0) - ((a[1][metric] as number) ?? 0) || total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-async function series(db: Db, request: StatsRequest): Promise<SeriesPoint[]> {
-  const { scope, filters, interval } = request;
+/** The series' points from counts per period, and per partner (the `top` ones, the others undefined) when split. */
+async function seriesPoints(db: Db, request: StatsRequest, rows: readonly CountRow[], top?: readonly string[]): Promise<SeriesPoint[]> {
+  const { filters, interval } = request;
   const types = filters.types;
-  const rows = await countEvents(db, scope, filters, { interval, dimensions: request.splitByPartner ? ["partner"] : [] });
   const byPeriod = sumBy(rows, types, (r) => r.period ?? "");
   const points: SeriesPoint[] = periodsOf(filters.from, filters.to, interval).map((period) => ({ period, ...finishMetrics({ ...(byPeriod.get(period) ?? emptyMetrics(types)) }, types) }));
-  if (!request.splitByPartner) return points;
+  if (!top) return points;
 
-  const top = ranked(sumBy(rows, types, (r) => r.partner ?? ""), types).slice(0, request.top).map(([id]) => id);
-  const names = await labelsOf(db, "partner", top);
-  const topSet = new Set(top);
-  const cells = sumBy(rows, types, (r) => `${r.period}\u0000${topSet.has(r.partner ?? "") ? r.partner : "\u0001"}`);
+  const names = await labelsOf(db, "partner", [...top]);
+  const cells = sumBy(rows, types, (r) => `${r.period}\u0000${r.partner ?? "\u0001"}`);
   for (const point of points) {
     point.partners = [...top, "\u0001"].flatMap((id) => {
       const metrics = cells.get(`${point.period}\u0000${id}`);
@@ -150,9 +165,8 @@ async function series(db: Db, request: StatsRequest): Promise<SeriesPoint[]> {
   return points;
 }
 
-async function breakdown(db: Db, request: StatsRequest, dimension: Dimension): Promise<BreakdownRow[]> {
+async function breakdown(db: Db, request: StatsRequest, dimension: Dimension, rows: readonly CountRow[]): Promise<BreakdownRow[]> {
   const types = request.filters.types;
-  const rows = await countEvents(db, request.scope, request.filters, { dimensions: [dimension] });
   const groups = ranked(sumBy(rows, types, (r) => r[dimension] ?? ""), types).slice(0, request.limit);
   const labels = await labelsOf(db, dimension, groups.map(([key]) => key));
   return groups.map(([key, metrics]) => ({ key, label: labels.get(key) ?? key, ...finishMetrics({ ...metrics }, types) }));
@@ -161,21 +175,34 @@ async function breakdown(db: Db, request: StatsRequest, dimension: Dimension): P
 export async function statsReport(db: Db, request: StatsRequest): Promise<StatsReport> {
   const { scope, filters, include } = request;
   const types = filters.types;
-  const missions = include.has("missions");
-  const [totalRows, missionsWithClick, missionsWithApplication, partners, points, breakdowns] = await Promise.all([
-    include.has("totals") ? countEvents(db, scope, filters) : undefined,
-    missions && types.includes("click") ? countDistinct(db, scope, filters, "mission", "click") : undefined,
-    missions && types.includes("apply") ? countDistinct(db, scope, filters, "mission", "apply") : undefined,
-    include.has("totals") ? countDistinct(db, scope, filters, "partner") : undefined,
-    include.has("series") ? series(db, request) : undefined,
-    Promise.all(request.groupBy.map(async (dimension) => [dimension, await breakdown(db, request, dimension)] as const)),
+  const wantsTotals = include.has("totals");
+  // Counts by partner are read once for the partners involved and the partner breakdown.
+  let partnerRows: Promise<CountRow[]> | undefined;
+  const byPartner = () => (partnerRows ??= countEvents(db, scope, filters, { dimensions: ["partner"] }));
+  const split = include.has("series") && request.splitByPartner ? countSplitSeries(db, scope, filters, request.interval, request.top, rankingType(types)) : undefined;
+  const seriesRows = include.has("series") && !split ? countEvents(db, scope, filters, { interval: request.interval }) : undefined;
+  const reachedTypes = include.has("missions") ? (["click", "apply"] as const).filter((t) => types.includes(t)) : [];
+  const [totalRows, missions, partners, points, breakdowns] = await Promise.all([
+    // The totals are the sum of the series when there is one.
+    wantsTotals ? (split ? split.then((s) => s.partners) : (seriesRows ?? countEvents(db, scope, filters))) : undefined,
+    reachedTypes.length ? countMissionsReached(db, scope, filters, reachedTypes) : undefined,
+    wantsTotals ? (split ? split.then((s) => partnersIn(s.partners)) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : countPartners(db, scope, filters)) : undefined,
+    split
+      ? split.then((s) => seriesPoints(db, request, s.cells, s.partners.filter((p) => p.rank !== undefined).sort((a, b) => a.rank! - b.rank!).map((p) => p.partner ?? "").filter((id, i, all) => all.indexOf(id) === i)))
+      : seriesRows?.then((rows) => seriesPoints(db, request, rows)),
+    Promise.all(
+      request.groupBy.map(async (dimension) => {
+        const rows = await (dimension === "partner" ? byPartner() : countEvents(db, scope, filters, { dimensions: [dimension] }));
+        return [dimension, await breakdown(db, request, dimension, rows)] as const;
+      }),
+    ),
   ]);
   const report: StatsReport = { breakdowns: Object.fromEntries(breakdowns) };
   const totals: NonNullable<StatsReport["totals"]> = totalRows
     ? { ...finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types), partners }
     : {};
-  if (missionsWithClick !== undefined) totals.missionsWithClick = missionsWithClick;
-  if (missionsWithApplication !== undefined) totals.missionsWithApplication = missionsWithApplication;
+  if (missions?.click !== undefined) totals.missionsWithClick = missions.click;
+  if (missions?.apply !== undefined) totals.missionsWithApplication = missions.apply;
   if (Object.keys(totals).length > 0) report.totals = totals;
   if (points) report.series = points;
   return report;

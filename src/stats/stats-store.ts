@@ -1,13 +1,15 @@
 /**
- * Reads the statistics tables (migration 010_stats.sql): counts of events grouped by any of the
- * dimensions, for one side of one partner (or the whole service), over a range of Paris days.
- * Whole months come from the monthly tables, the days at the edges from the daily ones; the
- * mission-level tables only when a dimension or a filter needs the mission; and always the deltas
- * not folded yet (stat_pending).
+ * Reads the statistics tables: counts of events grouped by any of the dimensions, for one side of one
+ * partner (or the whole service), over a range of Paris days; and always the deltas not folded yet
+ * (stat_pending), in the same statement.
+ * A partner's question that needs no dimension but the channel or the other partner is answered by
+ * the per-side tables (migration 011), read as whole months, weeks and days; any other by the tables
+ * of both partners (migration 010): whole months from the monthly tables, the days at the edges from
+ * the daily ones, the mission-level tables when a dimension or a filter needs the mission.
  */
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/connection.ts";
-import { addDays, type Interval, nextMonth, type RangeParts, splitRange } from "./stats-period.ts";
+import { addDays, coverRange, type Interval, nextMonth, type RangeParts, splitRange } from "./stats-period.ts";
 
 export const EVENT_TYPES = ["impression", "click", "account", "apply"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -113,6 +115,8 @@ function source(scope: Scope, filters: Filters, parts: RangeParts, byMission: bo
 /** Counts per group and type (groups whose count is 0 left out). */
 export async function countEvents(db: Db, scope: Scope, filters: Filters, grouping: Grouping = {}): Promise<CountRow[]> {
   const dimensions = grouping.dimensions ?? [];
+  const table = scope.side !== "all" ? perSideTable(filters, dimensions) : null;
+  if (scope.side !== "all" && table) return countPerSide(db, scope, filters, grouping, table);
   const byMission = dimensions.some((d) => MISSION_DIMENSIONS.has(d)) || Boolean(filters.missions?.length);
   const parts = splitRange(filters.from, filters.to, grouping.interval ?? null);
   const keys: Array<[string, RawBuilder<unknown>]> = [];
@@ -133,7 +137,31 @@ export async function countEvents(db: Db, scope: Scope, filters: Filters, groupi
   return rows.map((row) => ({ ...row, n: Number(row.n) }));
 }
 
-/** How many missions, or partners on the other side, have a positive count (of `type` when given). */
+/** Whether only the range and the types narrow the question (the bitmaps of stat_reach then answer it). */
+const unfiltered = (filters: Filters) => !filters.channels?.length && !filters.partners?.length && !filters.sources?.length && !filters.missions?.length;
+
+/** Missions with at least one event of each type asked (click, apply). */
+export async function countMissionsReached(db: Db, scope: Scope, filters: Filters, types: ReadonlyArray<"click" | "apply">): Promise<Partial<Record<"click" | "apply", number>>> {
+  if (scope.side !== "all" && unfiltered(filters)) return Object.fromEntries(await countReached(db, scope, filters, "m", types));
+  return Object.fromEntries(await Promise.all(types.map(async (type) => [type, await countDistinct(db, scope, filters, "mission", type)] as const)));
+}
+
+/** Partners on the other side with at least one event of the types asked. */
+export async function countPartners(db: Db, scope: Scope, filters: Filters): Promise<number> {
+  if (scope.side !== "all" && unfiltered(filters) && EVENT_TYPES.every((t) => typesOf(filters).includes(t))) {
+    return (await countReached(db, scope, filters, "p", [""])).get("") ?? 0;
+  }
+  return partnersIn(await countEvents(db, scope, filters, { dimensions: ["partner"] }));
+}
+
+/** Partners on the other side with a positive count in rows grouped by partner. */
+export function partnersIn(rows: readonly CountRow[]): number {
+  const sums = new Map<string, number>();
+  for (const row of rows) if (row.partner) sums.set(row.partner, (sums.get(row.partner) ?? 0) + row.n);
+  return [...sums.values()].filter((n) => n > 0).length;
+}
+
+/** How many missions, or partners on the other side, have a positive count (of `type` when given), from the tables of both partners. */
 export async function countDistinct(db: Db, scope: Scope, filters: Filters, dimension: "mission" | "partner", type?: EventType): Promise<number> {
   const byMission = dimension === "mission" || Boolean(filters.missions?.length);
   const parts = splitRange(filters.from, filters.to, null);
@@ -145,4 +173,170 @@ export async function countDistinct(db: Db, scope: Scope, filters: Filters, dime
     ) x
   `.execute(db);
   return Number(rows[0]?.n ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Per-side tables (migration 011_stats_by_side.sql)
+
+type PerSideTable = "stat_by_channel" | "stat_by_partner";
+const SIDE_CODE = { diffuseur: "d", annonceur: "a" } as const;
+const TYPE_COLUMN: Readonly<Record<EventType, string>> = { impression: "impressions", click: "clicks", account: "accounts", apply: "applications" };
+
+/** The per-side table that answers, when one does: the dimensions and filters are the channel alone, or the other partner alone. */
+function perSideTable(filters: Filters, dimensions: readonly Dimension[]): PerSideTable | null {
+  const needs = new Set<Dimension>(dimensions);
+  if (filters.channels?.length) needs.add("channel");
+  if (filters.partners?.length) needs.add("partner");
+  if (filters.sources?.length) needs.add("source");
+  if (filters.missions?.length) needs.add("mission");
+  if ([...needs].every((d) => d === "channel")) return "stat_by_channel";
+  if ([...needs].every((d) => d === "partner")) return "stat_by_partner";
+  return null;
+}
+
+/** The stored periods covering the range, as arrays for `unnest`. */
+function unitsSql(filters: Filters, interval: Interval | null): RawBuilder<unknown> {
+  const units = coverRange(filters.from, filters.to, interval);
+  return sql`unnest(${units.map((u) => u.grain)}::"char"[], ${units.map((u) => u.period)}::date[], ${units.map((u) => u.bucket)}::text[]) AS u(grain, period, bucket)`;
+}
+
+/** Group keys: the series period, the other partner, the channel. */
+type Key = "period" | "partner" | "channel";
+
+/**
+ * The rows of one side of a partner, one column per group key and per event type asked: those of
+ * the per-side table over the periods covering the range, and the pending deltas.
+ */
+function perSideRows(scope: Scope & { side: Side }, filters: Filters, interval: Interval | null, table: PerSideTable, keys: readonly Key[]): RawBuilder<unknown> {
+  const types = typesOf(filters);
+  const ownColumn = scope.side === "diffuseur" ? "from_publisher_id" : "to_publisher_id";
+  const otherColumn = partnerColumn(scope);
+  const stored: Record<Key, string> = { period: "u.bucket", partner: "c.other_id", channel: "c.channel" };
+  const pendingKey: Record<Key, RawBuilder<unknown>> = { period: interval ? periodSql(interval) : sql`''`, partner: sql.raw(otherColumn), channel: sql.raw("source") };
+  const storedFilters = [
+    ...(filters.channels?.length ? [sql`AND c.channel = ANY(${[...filters.channels]}::text[])`] : []),
+    ...(filters.partners?.length ? [sql`AND c.other_id = ANY(${[...filters.partners]}::text[])`] : []),
+  ];
+  const pendingFilters = [
+    sql`AND type = ANY(${[...types]}::text[])`,
+    ...(filters.channels?.length ? [sql`AND source = ANY(${[...filters.channels]}::text[])`] : []),
+    ...(filters.partners?.length ? [sql`AND ${sql.raw(otherColumn)} = ANY(${[...filters.partners]}::text[])`] : []),
+  ];
+  return sql`
+    SELECT ${sql.join([...keys.map((k) => sql`${sql.raw(stored[k])} AS ${sql.id(k)}`), ...types.map((t) => sql`c.${sql.raw(TYPE_COLUMN[t])} AS ${sql.id(t)}`)])}
+    FROM ${unitsSql(filters, interval)}
+    JOIN ${sql.table(table)} c ON c.publisher_id = ${scope.publisherId} AND c.side = ${SIDE_CODE[scope.side]} AND c.grain = u.grain AND c.period = u.period ${sql.join(storedFilters, sql` `)}
+    UNION ALL
+    SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`CASE WHEN type = ${t} THEN n ELSE 0 END AS ${sql.id(t)}`)])}
+    FROM (SELECT day AS d, * FROM stat_pending) s
+    WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date ${sql.join(pendingFilters, sql` `)}`;
+}
+
+/** The same rows from the tables of both partners (any filter), for a series split by partner. */
+function bothPartnersRows(scope: Scope, filters: Filters, interval: Interval | null): RawBuilder<unknown> {
+  const parts = splitRange(filters.from, filters.to, interval);
+  const types = typesOf(filters);
+  return sql`
+    SELECT ${interval ? periodSql(interval) : sql`''`} AS period, ${dimensionSql("partner", scope)} AS partner,
+           ${sql.join(types.map((t) => sql`CASE WHEN s.type = ${t} THEN s.n ELSE 0 END AS ${sql.id(t)}`))}
+    FROM (${source(scope, filters, parts, Boolean(filters.missions?.length))}) s`;
+}
+
+const typesOf = (filters: Filters): readonly EventType[] => (filters.types?.length ? filters.types : EVENT_TYPES);
+
+/** Rows of one count column per type turned into one row per type with a non-zero count. */
+function countRows(rows: ReadonlyArray<Record<string, string | null>>, types: readonly EventType[], keys: readonly Key[]): CountRow[] {
+  const counts: CountRow[] = [];
+  for (const row of rows) {
+    for (const type of types) {
+      const n = Number(row[type] ?? 0);
+      if (n === 0) continue;
+      const count: CountRow = { type, n };
+      for (const key of keys) count[key] = row[key] ?? undefined;
+      counts.push(count);
+    }
+  }
+  return counts;
+}
+
+async function countPerSide(db: Db, scope: Scope & { side: Side }, filters: Filters, grouping: Grouping, table: PerSideTable): Promise<CountRow[]> {
+  const types = typesOf(filters);
+  const keys: Key[] = [...(grouping.interval ? (["period"] as const) : []), ...((grouping.dimensions ?? []) as Key[])];
+  const names = keys.map((k) => sql.id(k));
+  const { rows } = await sql<Record<string, string>>`
+    SELECT ${sql.join([...names, ...types.map((t) => sql`sum(${sql.id(t)})::bigint AS ${sql.id(t)}`)])}
+    FROM (${perSideRows(scope, filters, grouping.interval ?? null, table, keys)}) x
+    ${names.length ? sql`GROUP BY ${sql.join(names)}` : sql``}
+  `.execute(db);
+  return countRows(rows, types, keys);
+}
+
+export interface SplitSeries {
+  /** Counts per partner over the whole range, the `top` first (with their `rank`, from 1). */
+  partners: Array<CountRow & { rank?: number }>;
+  /** Counts per period and partner: the `top` ones, the others together (partner undefined). */
+  cells: CountRow[];
+}
+
+/**
+ * A series split by partner: the `top` partners ranked by `rankBy` (then by all the types asked,
+ * then by id), the others together, computed in one statement that returns a few hundred rows
+ * whatever the number of partners. Ranking is that of the breakdowns (stats-report `ranked`).
+ */
+export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, filters: Filters, interval: Interval, top: number, rankBy: EventType): Promise<SplitSeries> {
+  const types = typesOf(filters);
+  const table = perSideTable(filters, ["partner"]);
+  const rows = table ? perSideRows(scope, filters, interval, table, ["period", "partner"]) : bothPartnersRows(scope, filters, interval);
+  const sums = sql.join(types.map((t) => sql`sum(${sql.id(t)})::bigint AS ${sql.id(t)}`));
+  const columns = sql.join(types.map((t) => sql.id(t)));
+  const all = sql.join(types.map((t) => sql.id(t)), sql` + `);
+  const { rows: result } = await sql<Record<string, string | null> & { part: "p" | "c"; rank: string | null }>`
+    WITH r AS MATERIALIZED (SELECT period, partner, ${sums} FROM (${rows}) x GROUP BY period, partner),
+    p AS MATERIALIZED (SELECT partner, ${sums} FROM r GROUP BY partner HAVING ${sql.join(types.map((t) => sql`sum(${sql.id(t)}) <> 0`), sql` OR `)}),
+    top AS (SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${all} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top})
+    SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank FROM p LEFT JOIN top USING (partner)
+    UNION ALL
+    SELECT 'c', r.period, top.partner, ${sums}, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner
+  `.execute(db);
+  const partners: SplitSeries["partners"] = [];
+  for (const row of result.filter((r) => r.part === "p")) {
+    const rank = row.rank === null ? undefined : Number(row.rank);
+    for (const count of countRows([row], types, ["partner"])) partners.push(rank === undefined ? count : { ...count, rank });
+  }
+  return { partners, cells: countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]) };
+}
+
+/**
+ * Missions with a positive count of each type asked (click, apply) over the range, or partners on
+ * the other side with a positive count of any type (`type` ""): the bits set in the OR of the
+ * covering periods' bitmaps (stat_reach), plus the items of deltas not folded yet that no bitmap
+ * holds. A bot flag not folded yet leaves its items counted until the next fold (a second or so).
+ */
+async function countReached(db: Db, scope: Scope & { side: Side }, filters: Filters, kind: "m" | "p", types: readonly string[]): Promise<Map<string, number>> {
+  const side = SIDE_CODE[scope.side];
+  const ownColumn = scope.side === "diffuseur" ? "from_publisher_id" : "to_publisher_id";
+  const pending =
+    kind === "m"
+      ? sql`SELECT type, mission_id AS item FROM stat_pending WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND type = ANY(${[...types]}::text[]) AND mission_id <> ''
+            AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`
+      : sql`SELECT '' AS type, ${sql.raw(partnerColumn(scope))} AS item FROM stat_pending WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND ${sql.raw(partnerColumn(scope))} <> ''
+            AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`;
+  const { rows } = await sql<{ type: string; n: string }>`
+    WITH r AS MATERIALIZED (
+      SELECT x.type, x.items, length(x.items) AS n FROM ${unitsSql(filters, null)}
+      JOIN stat_reach x ON x.publisher_id = ${scope.publisherId} AND x.side = ${side} AND x.kind = ${kind} AND x.type = ANY(${[...types]}::text[])
+                       AND x.grain = u.grain AND x.period = u.period
+    ),
+    -- Bitmaps of different lengths (items numbered since) are padded to the longest.
+    l AS MATERIALIZED (SELECT type, max(n) AS n FROM r GROUP BY type),
+    bits AS (SELECT r.type, bit_or(r.items || repeat('0', l.n - r.n)::varbit) AS b FROM r JOIN l USING (type) GROUP BY r.type),
+    pending AS (${pending})
+    SELECT t.type, coalesce(bit_count(bits.b), 0) + (
+      SELECT count(*) FROM pending p
+      LEFT JOIN stat_reach_ordinal o ON o.publisher_id = ${scope.publisherId} AND o.side = ${side} AND o.kind = ${kind} AND o.item_id = p.item
+      WHERE p.type = t.type AND (o.ordinal IS NULL OR bits.b IS NULL OR o.ordinal >= length(bits.b) OR get_bit(bits.b, o.ordinal) = 0)
+    ) AS n
+    FROM unnest(${[...types]}::text[]) AS t(type) LEFT JOIN bits ON bits.type = t.type
+  `.execute(db);
+  return new Map(rows.map((row) => [row.type, Number(row.n)]));
 }

@@ -308,6 +308,30 @@ describe("figures kept up to date", () => {
     expect(mine.length).toBeGreaterThan(0);
   });
 
+  it("a mission reached only by a visitor blocked later is no longer reached, once folded; verify agrees", { timeout: 90_000 }, async () => {
+    // 2 April: m3 and, through the visitor blocked later only, m1 (the other click on m1 that day is a known bot).
+    const DAY = "from=2026-04-02&to=2026-04-02&include=totals,missions&type=click,apply";
+    const WEEK = "from=2026-03-30&to=2026-04-05&include=totals,missions&type=click";
+    await foldStats(server.database.db);
+    expect((await stats(diffuseur, DAY)).totals).toMatchObject({ clicks: 3, missionsWithClick: 2, missionsWithApplication: 0 });
+    expect((await stats(annonceur, DAY.replace("&", "&side=annonceur&"))).totals).toMatchObject({ clicks: 3, missionsWithClick: 1 });
+    const week = (await stats(diffuseur, WEEK)).totals;
+    await blockFingerprint(server.database.db, "fp-late-bot", "test");
+    await foldStats(server.database.db);
+    expect((await stats(diffuseur, DAY)).totals).toMatchObject({ clicks: 1, missionsWithClick: 1 });
+    // The annonceur's m1 still has the other diffuseur's click that day.
+    expect((await stats(annonceur, DAY.replace("&", "&side=annonceur&"))).totals).toMatchObject({ clicks: 1, missionsWithClick: 1 });
+    // m1 keeps its other clicks of the week: the week's bitmap is read again, not just cleared.
+    expect((await stats(diffuseur, WEEK)).totals).toEqual({ ...week, clicks: week.clicks - 2 });
+    const env = { DATABASE_URL: server.config.databaseUrl, DATA_DIR: server.config.dataDir };
+    const verified = await runCli(["stats", "verify", "--json"], env);
+    expect(verified.code, verified.stdout).toBe(0);
+    const { unblockFingerprint } = await import("../../src/tracking/bots.ts");
+    await unblockFingerprint(server.database.db, "fp-late-bot");
+    await foldStats(server.database.db);
+    expect((await stats(diffuseur, DAY)).totals).toMatchObject({ clicks: 3, missionsWithClick: 2 });
+  });
+
   it("a click through a tracked link is in the figures once its batch is written", async () => {
     const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
     const before = (await stats(diffuseur, `from=${today}&to=${today}&type=click`)).totals.clicks;
@@ -328,6 +352,9 @@ describe("figures kept up to date", () => {
       ["stat_mission_monthly", 0],
       ["stat_daily", 0],
       ["stat_monthly", 0],
+      ["stat_by_channel", 0],
+      ["stat_by_partner", 0],
+      ["stat_reach", 0],
     ]);
     expect(result.events).toBeGreaterThanOrEqual(13);
 
