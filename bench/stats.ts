@@ -60,7 +60,7 @@ import { Pool as HttpPool } from "undici";
 import { openDatabase, type DatabaseHandle } from "../src/db/connection.ts";
 import { createPublisher } from "../src/publishers/publishers.ts";
 import { loadConfig } from "../src/config.ts";
-import { foldStats } from "../src/stats/stats-folder.ts";
+import { foldAllStats } from "../src/stats/stats-folder.ts";
 import { addDays, parisToday } from "../src/stats/stats-period.ts";
 import { writeEvents } from "../src/tracking/event-store.ts";
 import { codeVersion, createBenchDatabase, engagement, killChildren, lastJsonLine, root, run, startService, stopProcess } from "./bench-processes.ts";
@@ -370,7 +370,7 @@ async function writeAll(handle: DatabaseHandle, world: StatsWorld, foldIntervalM
   const fold = () => {
     if (folding) return;
     const t = performance.now();
-    folding = foldStats(handle.db)
+    folding = foldAllStats(handle.db)
       .then((n) => {
         folds.push(performance.now() - t);
         foldedRows += n;
@@ -418,7 +418,7 @@ async function writeAll(handle: DatabaseHandle, world: StatsWorld, foldIntervalM
   await folding;
   const pendingAtEnd = Number((await handle.pool.query<{ n: number }>("SELECT count(*)::bigint AS n FROM stat_pending")).rows[0]!.n);
   const lastFoldStart = performance.now();
-  const lastFoldRows = await foldStats(handle.db);
+  const lastFoldRows = await foldAllStats(handle.db);
   const lastFoldMs = round1(performance.now() - lastFoldStart);
   const sorted = [...batchMs].sort((a, b) => a - b);
   const foldSorted = [...folds].sort((a, b) => a - b);

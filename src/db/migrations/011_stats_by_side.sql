@@ -71,6 +71,9 @@ CREATE TABLE stat_reach (
   items         varbit NOT NULL,
   PRIMARY KEY (publisher_id, side, kind, type, grain, period)
 );
+-- A large partner's bitmap is kilobytes: stored out of line but not compressed, so that reading it
+-- (every dashboard) and rewriting it (every fold) costs no (de)compression.
+ALTER TABLE stat_reach ALTER COLUMN items SET STORAGE EXTERNAL;
 
 -- `bits` with the ordinals of `sets` set and those of `clears` cleared (lengthened as needed).
 CREATE FUNCTION stat_bits(bits varbit, sets integer[], clears integer[]) RETURNS varbit LANGUAGE plpgsql IMMUTABLE AS $fn$
@@ -121,7 +124,10 @@ CREATE FUNCTION stat_period(g "char", day date) RETURNS date LANGUAGE sql IMMUTA
   SELECT CASE g WHEN 'd' THEN day WHEN 'w' THEN date_trunc('week', day)::date ELSE date_trunc('month', day)::date END
 $fn$;
 
-CREATE OR REPLACE FUNCTION stat_fold() RETURNS bigint LANGUAGE plpgsql AS $fn$
+-- Now in slices of at most `max_rows` pending rows, so that a backlog (a bulk load, the database back
+-- after an outage) drains in short transactions: the caller folds again while a slice is full.
+DROP FUNCTION stat_fold();
+CREATE FUNCTION stat_fold(max_rows integer DEFAULT 100000) RETURNS bigint LANGUAGE plpgsql AS $fn$
 DECLARE
   folded bigint;
 BEGIN
@@ -135,7 +141,7 @@ BEGIN
       m text COLLATE "C", ty text COLLATE "C", n bigint, rows bigint
     ) ON COMMIT DELETE ROWS;
   END IF;
-  WITH moved AS (DELETE FROM stat_pending RETURNING *)
+  WITH moved AS (DELETE FROM stat_pending WHERE ctid IN (SELECT ctid FROM stat_pending LIMIT max_rows) RETURNING *)
   INSERT INTO stat_fold_batch
   SELECT day, from_publisher_id, to_publisher_id, source, source_id, mission_id, type, sum(n), count(*)
   FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7;
@@ -143,6 +149,14 @@ BEGIN
   IF folded = 0 THEN
     RETURN 0;
   END IF;
+  -- The same per pair of partners, channel, day and type (no mission, widget or campaign): what the
+  -- per-side tables need, several times fewer rows.
+  IF to_regclass('pg_temp.stat_fold_pairs') IS NULL THEN
+    CREATE TEMPORARY TABLE stat_fold_pairs (
+      day date, f text COLLATE "C", t text COLLATE "C", s text COLLATE "C", ty text COLLATE "C", n bigint
+    ) ON COMMIT DELETE ROWS;
+  END IF;
+  INSERT INTO stat_fold_pairs SELECT day, f, t, s, ty, sum(n) FROM stat_fold_batch GROUP BY 1, 2, 3, 4, 5;
 
   -- Upserts lock their rows in key order: two folds never wait on each other in a cycle.
   INSERT INTO stat_daily AS x (day, from_publisher_id, to_publisher_id, source, source_id, type, n)
@@ -168,8 +182,8 @@ BEGIN
   SELECT p, sd, g.g, stat_period(g.g, day) AS period, s,
          coalesce(sum(n) FILTER (WHERE ty = 'impression'), 0), coalesce(sum(n) FILTER (WHERE ty = 'click'), 0),
          coalesce(sum(n) FILTER (WHERE ty = 'account'), 0), coalesce(sum(n) FILTER (WHERE ty = 'apply'), 0)
-  FROM (SELECT f AS p, 'd'::"char" AS sd, day, s, ty, n FROM stat_fold_batch WHERE f <> ''
-        UNION ALL SELECT t, 'a'::"char", day, s, ty, n FROM stat_fold_batch WHERE t <> '') b
+  FROM (SELECT f AS p, 'd'::"char" AS sd, day, s, ty, sum(n) AS n FROM stat_fold_pairs WHERE f <> '' GROUP BY 1, 3, 4, 5
+        UNION ALL SELECT t, 'a'::"char", day, s, ty, sum(n) FROM stat_fold_pairs WHERE t <> '' GROUP BY 1, 3, 4, 5) b
   CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")) g(g)
   GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT (publisher_id, side, grain, period, channel) DO UPDATE SET
@@ -180,8 +194,8 @@ BEGIN
   SELECT p, sd, g.g, stat_period(g.g, day) AS period, o,
          coalesce(sum(n) FILTER (WHERE ty = 'impression'), 0), coalesce(sum(n) FILTER (WHERE ty = 'click'), 0),
          coalesce(sum(n) FILTER (WHERE ty = 'account'), 0), coalesce(sum(n) FILTER (WHERE ty = 'apply'), 0)
-  FROM (SELECT f AS p, 'd'::"char" AS sd, day, t AS o, ty, n FROM stat_fold_batch WHERE f <> ''
-        UNION ALL SELECT t, 'a'::"char", day, f, ty, n FROM stat_fold_batch WHERE t <> '') b
+  FROM (SELECT f AS p, 'd'::"char" AS sd, day, t AS o, ty, sum(n) AS n FROM stat_fold_pairs WHERE f <> '' GROUP BY 1, 3, 4, 5
+        UNION ALL SELECT t, 'a'::"char", day, f, ty, sum(n) FROM stat_fold_pairs WHERE t <> '' GROUP BY 1, 3, 4, 5) b
   CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")) g(g)
   GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
   ON CONFLICT (publisher_id, side, grain, period, other_id) DO UPDATE SET
@@ -197,10 +211,11 @@ BEGIN
   INSERT INTO stat_fold_reach
   SELECT p, sd, kind, ty, item, g.g, stat_period(g.g, day), sum(n)
   FROM (
-    SELECT f AS p, 'd'::"char" AS sd, 'm'::"char" AS kind, ty, m AS item, day, n FROM stat_fold_batch WHERE f <> '' AND m <> '' AND ty IN ('click', 'apply')
-    UNION ALL SELECT t, 'a', 'm', ty, m, day, n FROM stat_fold_batch WHERE t <> '' AND m <> '' AND ty IN ('click', 'apply')
-    UNION ALL SELECT f, 'd', 'p', '', t, day, n FROM stat_fold_batch WHERE f <> '' AND t <> ''
-    UNION ALL SELECT t, 'a', 'p', '', f, day, n FROM stat_fold_batch WHERE t <> '' AND f <> ''
+    SELECT f AS p, 'd'::"char" AS sd, 'm'::"char" AS kind, ty, m AS item, day, sum(n) AS n FROM stat_fold_batch
+    WHERE f <> '' AND m <> '' AND ty IN ('click', 'apply') GROUP BY f, ty, m, day
+    UNION ALL SELECT t, 'a', 'm', ty, m, day, sum(n) FROM stat_fold_batch WHERE t <> '' AND m <> '' AND ty IN ('click', 'apply') GROUP BY t, ty, m, day
+    UNION ALL SELECT f, 'd', 'p', '', t, day, sum(n) FROM stat_fold_pairs WHERE f <> '' AND t <> '' GROUP BY f, t, day
+    UNION ALL SELECT t, 'a', 'p', '', f, day, sum(n) FROM stat_fold_pairs WHERE t <> '' AND f <> '' GROUP BY t, f, day
   ) b
   CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")) g(g)
   GROUP BY 1, 2, 3, 4, 5, 6, 7
@@ -209,8 +224,8 @@ BEGIN
   INSERT INTO stat_reach_ordinal (publisher_id, side, kind, item_id, ordinal)
   SELECT k.p, k.sd, k.kind, k.item, coalesce(mx.ordinal, -1) + row_number() OVER (PARTITION BY k.p, k.sd, k.kind ORDER BY k.item)
   FROM (
-    SELECT DISTINCT p, sd, kind, item FROM stat_fold_reach r
-    WHERE n > 0 AND NOT EXISTS (
+    SELECT * FROM (SELECT DISTINCT p, sd, kind, item FROM stat_fold_reach WHERE n > 0) r
+    WHERE NOT EXISTS (
       SELECT 1 FROM stat_reach_ordinal o WHERE o.publisher_id = r.p AND o.side = r.sd AND o.kind = r.kind AND o.item_id = r.item
     )
   ) k
