@@ -153,7 +153,7 @@ const unfiltered = (filters: Filters) => !filters.channels?.length && !filters.p
 /** Missions with at least one event of each type asked (click, apply). */
 export async function countMissionsReached(db: Db, scope: Scope, filters: Filters, types: ReadonlyArray<"click" | "apply">): Promise<Partial<Record<"click" | "apply", number>>> {
   if (scope.side !== "all" && unfiltered(filters)) return Object.fromEntries(await countReached(db, scope, filters, "m", types));
-  return Object.fromEntries(await Promise.all(types.map(async (type) => [type, await countDistinct(db, scope, filters, "mission", type)] as const)));
+  return Object.fromEntries(await Promise.all(types.map(async (type) => [type, await countMissions(db, scope, filters, type)] as const)));
 }
 
 /** Partners on the other side with at least one event of the types asked. */
@@ -171,15 +171,13 @@ export function partnersIn(rows: readonly CountRow[]): number {
   return [...sums.values()].filter((n) => n > 0).length;
 }
 
-/** How many missions, or partners on the other side, have a positive count (of `type` when given), from the tables of both partners. */
-export async function countDistinct(db: Db, scope: Scope, filters: Filters, dimension: "mission" | "partner", type?: EventType): Promise<number> {
-  const byMission = dimension === "mission" || Boolean(filters.missions?.length);
+/** How many missions have a positive count of `type`, from the mission tables of both partners (any filter). */
+async function countMissions(db: Db, scope: Scope, filters: Filters, type: EventType): Promise<number> {
   const parts = splitRange(filters.from, filters.to, null);
-  const column = dimensionSql(dimension, scope);
   const { rows } = await sql<{ n: string }>`
     SELECT count(*) AS n FROM (
-      SELECT ${column} FROM (${source(scope, { ...filters, types: type ? [type] : filters.types }, parts, byMission)}) s
-      WHERE ${column} <> '' GROUP BY ${column} HAVING sum(s.n) > 0
+      SELECT s.mission_id FROM (${source(scope, { ...filters, types: [type] }, parts, true)}) s
+      WHERE s.mission_id <> '' GROUP BY s.mission_id HAVING sum(s.n) > 0
     ) x
   `.execute(db);
   return Number(rows[0]?.n ?? 0);
