@@ -13,7 +13,7 @@ import type { TrackingEventTable } from "../db/schema.ts";
 export type NewTrackingEvent = Insertable<TrackingEventTable>;
 
 export interface EventQueueOptions {
-  /** Longest time an event waits before a write starts (default 100 ms). */
+  /** Longest time an event waits before a write starts (default 200 ms, as TRACKING_FLUSH_INTERVAL_MS). */
   flushIntervalMs?: number;
   /** Events per write (default 3,000). */
   batchSize?: number;
@@ -49,7 +49,7 @@ export class EventQueue {
     private readonly write: (events: NewTrackingEvent[]) => Promise<void>,
     private readonly options: EventQueueOptions,
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 100;
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 3000;
     this.maxBuffered = options.maxBuffered ?? 200_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
