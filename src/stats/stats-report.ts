@@ -188,7 +188,7 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
     reachedTypes.length ? countMissionsReached(db, scope, filters, reachedTypes) : undefined,
     wantsTotals ? (split ? split.then((s) => partnersIn(s.partners)) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : countPartners(db, scope, filters)) : undefined,
     split
-      ? split.then((s) => seriesPoints(db, request, s.cells, s.partners.filter((p) => p.rank !== undefined).sort((a, b) => a.rank! - b.rank!).map((p) => p.partner ?? "").filter((id, i, all) => all.indexOf(id) === i)))
+      ? split.then((s) => seriesPoints(db, request, s.cells, s.top))
       : seriesRows?.then((rows) => seriesPoints(db, request, rows)),
     Promise.all(
       request.groupBy.map(async (dimension) => {

@@ -59,6 +59,8 @@ const MISSION_DIMENSIONS: ReadonlySet<Dimension> = new Set(["mission", "domain",
 
 /** The column of the other side's partner. */
 const partnerColumn = (scope: Scope) => (scope.side === "annonceur" ? "from_publisher_id" : "to_publisher_id");
+/** The column of the partner whose side it is. */
+const ownColumn = (scope: Scope & { side: Side }) => (scope.side === "diffuseur" ? "from_publisher_id" : "to_publisher_id");
 
 function dimensionSql(dimension: Dimension, scope: Scope): RawBuilder<unknown> {
   switch (dimension) {
@@ -77,12 +79,6 @@ function dimensionSql(dimension: Dimension, scope: Scope): RawBuilder<unknown> {
   }
 }
 
-function periodSql(interval: Interval): RawBuilder<unknown> {
-  if (interval === "day") return sql.raw("to_char(s.d, 'YYYY-MM-DD')");
-  if (interval === "week") return sql.raw("to_char(date_trunc('week', s.d), 'YYYY-MM-DD')");
-  return sql.raw("to_char(date_trunc('month', s.d), 'YYYY-MM-DD')");
-}
-
 /** The period as a date (grouping by a date is several times cheaper than by its text). */
 function periodDateSql(interval: Interval | null): RawBuilder<unknown> {
   if (interval === null) return sql`NULL::date`;
@@ -97,8 +93,7 @@ const periodOut = (key: string) => (key === "period" ? sql`to_char(period, 'YYYY
 function source(scope: Scope, filters: Filters, parts: RangeParts, byMission: boolean): RawBuilder<unknown> {
   const conditions = (dateColumn: string) => {
     const list: RawBuilder<unknown>[] = [];
-    if (scope.side === "diffuseur") list.push(sql`from_publisher_id = ${scope.publisherId}`);
-    if (scope.side === "annonceur") list.push(sql`to_publisher_id = ${scope.publisherId}`);
+    if (scope.side !== "all") list.push(sql`${sql.raw(ownColumn(scope))} = ${scope.publisherId}`);
     if (filters.types?.length) list.push(sql`type = ANY(${[...filters.types]}::text[])`);
     if (filters.channels?.length) list.push(sql`source = ANY(${[...filters.channels]}::text[])`);
     if (filters.partners?.length && scope.side !== "all") list.push(sql`${sql.raw(partnerColumn(scope))} = ANY(${[...filters.partners]}::text[])`);
@@ -130,13 +125,13 @@ export async function countEvents(db: Db, scope: Scope, filters: Filters, groupi
   const byMission = dimensions.some((d) => MISSION_DIMENSIONS.has(d)) || Boolean(filters.missions?.length);
   const parts = splitRange(filters.from, filters.to, grouping.interval ?? null);
   const keys: Array<[string, RawBuilder<unknown>]> = [];
-  if (grouping.interval) keys.push(["period", periodSql(grouping.interval)]);
+  if (grouping.interval) keys.push(["period", periodDateSql(grouping.interval)]);
   for (const dimension of dimensions) keys.push([dimension, dimensionSql(dimension, scope)]);
   const joins = [
     ...(dimensions.includes("domain") || dimensions.includes("department") ? [sql`LEFT JOIN mission m ON m.id = s.mission_id`] : []),
     ...(dimensions.includes("department") ? [sql`LEFT JOIN mission_address a ON a.mission_id = m.id AND a.position = 0`] : []),
   ];
-  const selected = keys.map(([name, expression]) => sql`${expression} AS ${sql.id(name)}`);
+  const selected = keys.map(([name, expression]) => (name === "period" ? sql`to_char(${expression}, 'YYYY-MM-DD') AS period` : sql`${expression} AS ${sql.id(name)}`));
   const groupBy = [...keys.map(([, expression]) => expression), sql.raw("s.type")];
   const { rows } = await sql<Record<string, string> & { type: EventType; n: string }>`
     SELECT ${sql.join([...selected, sql.raw("s.type"), sql.raw("sum(s.n)::bigint AS n")])}
@@ -217,7 +212,6 @@ type Key = "period" | "partner" | "channel";
  */
 function perSideRows(scope: Scope & { side: Side }, filters: Filters, interval: Interval | null, table: PerSideTable, keys: readonly Key[]): RawBuilder<unknown> {
   const types = typesOf(filters);
-  const ownColumn = scope.side === "diffuseur" ? "from_publisher_id" : "to_publisher_id";
   const otherColumn = partnerColumn(scope);
   const stored: Record<Key, string> = { period: "u.bucket", partner: "c.other_id", channel: "c.channel" };
   const pendingKey: Record<Key, RawBuilder<unknown>> = { period: periodDateSql(interval), partner: sql.raw(otherColumn), channel: sql.raw("source") };
@@ -237,7 +231,7 @@ function perSideRows(scope: Scope & { side: Side }, filters: Filters, interval: 
     UNION ALL
     SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`CASE WHEN type = ${t} THEN n ELSE 0 END AS ${sql.id(t)}`)])}
     FROM (SELECT day AS d, * FROM stat_pending) s
-    WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date ${sql.join(pendingFilters, sql` `)}`;
+    WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date ${sql.join(pendingFilters, sql` `)}`;
 }
 
 /** The same rows from the tables of both partners (any filter), for a series split by partner. */
@@ -280,8 +274,10 @@ async function countPerSide(db: Db, scope: Scope & { side: Side }, filters: Filt
 }
 
 export interface SplitSeries {
-  /** Counts per partner over the whole range, the `top` first (with their `rank`, from 1). */
-  partners: Array<CountRow & { rank?: number }>;
+  /** Counts per partner over the whole range. */
+  partners: CountRow[];
+  /** The `top` partners, largest first. */
+  top: string[];
   /** Counts per period and partner: the `top` ones, the others together (partner undefined). */
   cells: CountRow[];
 }
@@ -307,12 +303,12 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
     UNION ALL
     SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner
   `.execute(db);
-  const partners: SplitSeries["partners"] = [];
-  for (const row of result.filter((r) => r.part === "p")) {
-    const rank = row.rank === null ? undefined : Number(row.rank);
-    for (const count of countRows([row], types, ["partner"])) partners.push(rank === undefined ? count : { ...count, rank });
-  }
-  return { partners, cells: countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]) };
+  const partnerTotals = result.filter((r) => r.part === "p");
+  return {
+    partners: countRows(partnerTotals, types, ["partner"]),
+    top: partnerTotals.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank)).map((r) => r.partner ?? ""),
+    cells: countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]),
+  };
 }
 
 /**
@@ -323,12 +319,11 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
  */
 async function countReached(db: Db, scope: Scope & { side: Side }, filters: Filters, kind: "m" | "p", types: readonly string[]): Promise<Map<string, number>> {
   const side = SIDE_CODE[scope.side];
-  const ownColumn = scope.side === "diffuseur" ? "from_publisher_id" : "to_publisher_id";
   const pending =
     kind === "m"
-      ? sql`SELECT type, mission_id AS item FROM stat_pending WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND type = ANY(${[...types]}::text[]) AND mission_id <> ''
+      ? sql`SELECT type, mission_id AS item FROM stat_pending WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND type = ANY(${[...types]}::text[]) AND mission_id <> ''
             AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`
-      : sql`SELECT '' AS type, ${sql.raw(partnerColumn(scope))} AS item FROM stat_pending WHERE ${sql.raw(ownColumn)} = ${scope.publisherId} AND ${sql.raw(partnerColumn(scope))} <> ''
+      : sql`SELECT '' AS type, ${sql.raw(partnerColumn(scope))} AS item FROM stat_pending WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND ${sql.raw(partnerColumn(scope))} <> ''
             AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`;
   const { rows } = await sql<{ type: string; n: string }>`
     WITH r AS MATERIALIZED (

@@ -80,19 +80,20 @@ export async function verifyStats(db: Db, range: { from?: string; to?: string } 
     }
 
     // The per-side tables: each event on both sides, at the three grains (weeks wholly inside the range).
-    const bothSides = (rows: string, other: string) => sql.raw(`
-      SELECT from_publisher_id AS publisher_id, 'd'::"char" AS side, day, to_publisher_id AS other_id, ${other} FROM ${rows} WHERE from_publisher_id <> ''
+    const bothSides = (rows: RawBuilder<unknown>, other: string) => sql`
+      SELECT from_publisher_id AS publisher_id, 'd'::"char" AS side, day, to_publisher_id AS other_id, ${sql.raw(other)} FROM ${rows} WHERE from_publisher_id <> ''
       UNION ALL
-      SELECT to_publisher_id, 'a'::"char", day, from_publisher_id, ${other} FROM ${rows} WHERE to_publisher_id <> ''`);
+      SELECT to_publisher_id, 'a'::"char", day, from_publisher_id, ${sql.raw(other)} FROM ${rows} WHERE to_publisher_id <> ''`;
+    const pending = sql`(SELECT * FROM stat_pending ${where(inRange("day"))}) p`;
     const grains = sql.raw(`CROSS JOIN (VALUES ('d'::"char"), ('w'::"char"), ('m'::"char")) g(grain)`);
     const wholeUnits = sql.join([sql`true`, ...(from ? [sql`period >= ${from}::date`] : []), ...(to ? [sql`period + CASE grain WHEN 'w' THEN 6 ELSE 0 END <= ${to}::date`] : [])], sql` AND `);
     for (const [table, key] of [["stat_by_channel", "channel"], ["stat_by_partner", "other_id"]] as const) {
       const keys = ["publisher_id", "side", "grain", "period", key, "type"];
       const keyOf = key === "channel" ? "source" : "other_id";
-      const perSide = (rows: string) => sql`
+      const perSide = (rows: RawBuilder<unknown>) => sql`
         SELECT publisher_id, side, g.grain, stat_period(g.grain, day) AS period, ${sql.raw(keyOf)} AS ${sql.raw(key)}, type, n
         FROM (${bothSides(rows, "source, type, n")}) x ${grains}`;
-      const expected = sql`SELECT * FROM (SELECT ${sql.raw(keys.join(", "))}, sum(n) AS n FROM (${perSide("expected_mission_daily")}) e GROUP BY ${sql.raw(keys.join(", "))}) e WHERE ${wholeUnits}`;
+      const expected = sql`SELECT * FROM (SELECT ${sql.raw(keys.join(", "))}, sum(n) AS n FROM (${perSide(sql`expected_mission_daily`)}) e GROUP BY ${sql.raw(keys.join(", "))}) e WHERE ${wholeUnits}`;
       const stored = sql`
         SELECT * FROM (
           SELECT ${sql.raw(keys.join(", "))}, sum(n) AS n FROM (
@@ -100,12 +101,12 @@ export async function verifyStats(db: Db, range: { from?: string; to?: string } 
             CROSS JOIN LATERAL (VALUES ('impression', impressions), ('click', clicks), ('account', accounts), ('apply', applications)) t(type, n)
             WHERE t.n <> 0 ${from ? sql`AND period >= ${from}::date - 6` : sql``} ${to ? sql`AND period <= ${to}::date` : sql``}
             UNION ALL
-            ${perSide(`(SELECT * FROM stat_pending ${from || to ? `WHERE day BETWEEN '${from ?? "0001-01-01"}' AND '${to ?? "9999-12-31"}'` : ""}) p`)}
+            ${perSide(pending)}
           ) s GROUP BY ${sql.raw(keys.join(", "))} HAVING sum(n) <> 0
         ) s WHERE ${wholeUnits}`;
       tables.push(await compareCounts(trx, table, keys, expected, stored));
     }
-    tables.push(await compareReach(trx, { from, to }, bothSides, grains, wholeUnits));
+    tables.push(await compareReach(trx, pending, bothSides, grains, wholeUnits));
     return { from, to, events: Number(events.rows[0]!.n), tables, ok: tables.every((t) => t.differences === 0) };
   });
 }
@@ -136,16 +137,15 @@ async function compareCounts(trx: Trx, table: string, keys: readonly string[], e
  */
 async function compareReach(
   trx: Trx,
-  range: { from: string | null; to: string | null },
-  bothSides: (rows: string, other: string) => RawBuilder<unknown>,
+  pending: RawBuilder<unknown>,
+  bothSides: (rows: RawBuilder<unknown>, other: string) => RawBuilder<unknown>,
   grains: RawBuilder<unknown>,
   wholeUnits: RawBuilder<unknown>,
 ): Promise<TableCheck> {
-  const pendingRange = range.from || range.to ? `AND day BETWEEN '${range.from ?? "0001-01-01"}' AND '${range.to ?? "9999-12-31"}'` : "";
-  const folded = `(
+  const folded = sql`(
     SELECT day, from_publisher_id, to_publisher_id, mission_id, type, n FROM expected_mission_daily
     UNION ALL
-    SELECT day, from_publisher_id, to_publisher_id, mission_id, type, -n FROM stat_pending WHERE true ${pendingRange}
+    SELECT day, from_publisher_id, to_publisher_id, mission_id, type, -n FROM ${pending}
   ) f`;
   const { rows } = await sql<{ groups: string; differences: string; sample: Array<Record<string, unknown>> | null }>`
     WITH reached AS (
