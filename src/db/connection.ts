@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Config } from "../config.ts";
 import { openEmbedded } from "./embedded.ts";
+import { prepareMarkedQueries } from "./prepared-statements.ts";
 import type { Database } from "./schema.ts";
 
 // bigint (COUNT(*)) as JS numbers: our counts stay far below 2^53.
@@ -50,7 +51,12 @@ export async function openDatabase(
   // pool listens to idle clients, and a checked-out client (inside a transaction) gets its own
   // listener; the query in progress fails with the error anyway.
   pool.on("error", () => undefined);
-  pool.on("connect", (client) => client.on("error", () => undefined));
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+    // The embedded database is one session shared by the pool's clients: a statement named by one
+    // would already exist for the others.
+    if (config.databaseUrl) prepareMarkedQueries(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

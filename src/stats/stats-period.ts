@@ -33,8 +33,10 @@ export function daysBetween(from: string, to: string): number {
 }
 
 /** Today in Europe/Paris. */
+const PARIS_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
+
 export function parisToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  return PARIS_DAY.format(now);
 }
 
 export const monthOf = (day: string) => `${day.slice(0, 7)}-01`;

@@ -2,14 +2,15 @@
  * A partner's statistics as the dashboard shows them: totals, a series over time (optionally split
  * by partner, the smallest ones in "Autres") and breakdowns by dimension, each with labels.
  */
+import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
+import { PREPARED } from "../db/prepared-statements.ts";
 import { domainLabel } from "../taxonomy/domains.ts";
 import { type Interval, periodsOf } from "./stats-period.ts";
 import {
   type CountRow,
   countEvents,
-  countMissionsReached,
-  countPartners,
+  countReach,
   countSplitSeries,
   type Dimension,
   type EventType,
@@ -120,14 +121,17 @@ export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
 async function labelsOf(db: Db, dimension: Dimension, keys: string[]): Promise<Map<string, string>> {
   const labels = new Map<string, string>();
   const ids = keys.filter((k) => k !== "");
+  // One prepared statement per table whatever the number of keys (an array parameter).
+  const names = async (table: "publisher" | "widget" | "campaign" | "mission", column: "name" | "title", list: string[]) =>
+    (await sql<{ id: string; label: string }>`${PREPARED}SELECT id, ${sql.ref(column)} AS label FROM ${sql.table(table)} WHERE id = ANY(${list}::text[])`.execute(db)).rows;
   if (dimension === "partner" && ids.length) {
-    for (const p of await db.selectFrom("publisher").select(["id", "name"]).where("id", "in", ids).execute()) labels.set(p.id, p.name);
+    for (const p of await names("publisher", "name", ids)) labels.set(p.id, p.label);
   } else if (dimension === "source" && ids.length) {
     const bare = ids.map((k) => k.slice(k.indexOf(":") + 1));
-    for (const w of await db.selectFrom("widget").select(["id", "name"]).where("id", "in", bare).execute()) labels.set(`widget:${w.id}`, w.name);
-    for (const c of await db.selectFrom("campaign").select(["id", "name"]).where("id", "in", bare).execute()) labels.set(`campaign:${c.id}`, c.name);
+    for (const w of await names("widget", "name", bare)) labels.set(`widget:${w.id}`, w.label);
+    for (const c of await names("campaign", "name", bare)) labels.set(`campaign:${c.id}`, c.label);
   } else if (dimension === "mission" && ids.length) {
-    for (const m of await db.selectFrom("mission").select(["id", "title"]).where("id", "in", ids).execute()) labels.set(m.id, m.title);
+    for (const m of await names("mission", "title", ids)) labels.set(m.id, m.label);
   }
   for (const key of keys) {
     if (labels.has(key)) continue;
@@ -182,11 +186,14 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
   const split = include.has("series") && request.splitByPartner ? countSplitSeries(db, scope, filters, request.interval, request.top, rankingType(types)) : undefined;
   const seriesRows = include.has("series") && !split ? countEvents(db, scope, filters, { interval: request.interval }) : undefined;
   const reachedTypes = include.has("missions") ? (["click", "apply"] as const).filter((t) => types.includes(t)) : [];
-  const [totalRows, missions, partners, points, breakdowns] = await Promise.all([
+  // The partners involved come with the partner counts when those are read anyway, else with the missions reached.
+  const partnersFromRows = !wantsTotals ? undefined : split ? split.then((s) => partnersIn(s.partners)) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : undefined;
+  const reach = reachedTypes.length || (wantsTotals && !partnersFromRows) ? countReach(db, scope, filters, reachedTypes, wantsTotals && !partnersFromRows) : undefined;
+  const [totalRows, reached, partners, points, breakdowns] = await Promise.all([
     // The totals are the sum of the series when there is one.
     wantsTotals ? (split ? split.then((s) => s.partners) : (seriesRows ?? countEvents(db, scope, filters))) : undefined,
-    reachedTypes.length ? countMissionsReached(db, scope, filters, reachedTypes) : undefined,
-    wantsTotals ? (split ? split.then((s) => partnersIn(s.partners)) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : countPartners(db, scope, filters)) : undefined,
+    reach,
+    partnersFromRows ?? reach?.then((r) => r.partners),
     split
       ? split.then((s) => seriesPoints(db, request, s.cells, s.top))
       : seriesRows?.then((rows) => seriesPoints(db, request, rows)),
@@ -201,8 +208,8 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
   const totals: NonNullable<StatsReport["totals"]> = totalRows
     ? { ...finishMetrics({ ...(sumBy(totalRows, types, () => "").get("") ?? emptyMetrics(types)) }, types), partners }
     : {};
-  if (missions?.click !== undefined) totals.missionsWithClick = missions.click;
-  if (missions?.apply !== undefined) totals.missionsWithApplication = missions.apply;
+  if (reached?.missions.click !== undefined) totals.missionsWithClick = reached.missions.click;
+  if (reached?.missions.apply !== undefined) totals.missionsWithApplication = reached.missions.apply;
   if (Object.keys(totals).length > 0) report.totals = totals;
   if (points) report.series = points;
   return report;

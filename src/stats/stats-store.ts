@@ -9,6 +9,7 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../db/connection.ts";
+import { PREPARED } from "../db/prepared-statements.ts";
 import { addDays, coverRange, type Interval, nextMonth, type RangeParts, splitRange } from "./stats-period.ts";
 
 export const EVENT_TYPES = ["impression", "click", "account", "apply"] as const;
@@ -145,18 +146,32 @@ export async function countEvents(db: Db, scope: Scope, filters: Filters, groupi
 /** Whether only the range and the types narrow the question (the bitmaps of stat_reach then answer it). */
 const unfiltered = (filters: Filters) => !filters.channels?.length && !filters.partners?.length && !filters.sources?.length && !filters.missions?.length;
 
-/** Missions with at least one event of each type asked (click, apply). */
-export async function countMissionsReached(db: Db, scope: Scope, filters: Filters, types: ReadonlyArray<"click" | "apply">): Promise<Partial<Record<"click" | "apply", number>>> {
-  if (scope.side !== "all" && unfiltered(filters)) return Object.fromEntries(await countReached(db, scope, filters, "m", types));
-  return Object.fromEntries(await Promise.all(types.map(async (type) => [type, await countMissions(db, scope, filters, type)] as const)));
+export interface Reached {
+  /** Missions with at least one event of each type asked. */
+  missions: Partial<Record<"click" | "apply", number>>;
+  /** Partners on the other side with at least one event of the types asked, when asked. */
+  partners?: number;
 }
 
-/** Partners on the other side with at least one event of the types asked. */
-export async function countPartners(db: Db, scope: Scope, filters: Filters): Promise<number> {
-  if (scope.side !== "all" && unfiltered(filters) && EVENT_TYPES.every((t) => typesOf(filters).includes(t))) {
-    return (await countReached(db, scope, filters, "p", [""])).get("") ?? 0;
-  }
-  return partnersIn(await countEvents(db, scope, filters, { dimensions: ["partner"] }));
+/**
+ * Missions with at least one event of each of `missionTypes` (click, apply), and, with `withPartners`,
+ * partners on the other side with at least one event: from the bitmaps of stat_reach in one
+ * statement when only the range and the types narrow the question (all the types, for partners),
+ * else from the rows.
+ */
+export async function countReach(db: Db, scope: Scope, filters: Filters, missionTypes: ReadonlyArray<"click" | "apply">, withPartners: boolean): Promise<Reached> {
+  const bitmaps = scope.side !== "all" && unfiltered(filters);
+  const partnerBitmap = bitmaps && withPartners && EVENT_TYPES.every((t) => typesOf(filters).includes(t));
+  const reaches: Reach[] = [...(bitmaps ? missionTypes.map((type) => ({ kind: "m", type }) as const) : []), ...(partnerBitmap ? [{ kind: "p", type: "" } as const] : [])];
+  const [counts, missions, partners] = await Promise.all([
+    reaches.length && scope.side !== "all" ? countReached(db, scope, filters, reaches) : new Map<string, number>(),
+    bitmaps ? undefined : Promise.all(missionTypes.map(async (type) => [type, await countMissions(db, scope, filters, type)] as const)),
+    withPartners && !partnerBitmap ? countEvents(db, scope, filters, { dimensions: ["partner"] }).then(partnersIn) : undefined,
+  ]);
+  return {
+    missions: missions ? Object.fromEntries(missions) : Object.fromEntries(missionTypes.map((type) => [type, counts.get(`m${type}`) ?? 0])),
+    ...(withPartners ? { partners: partners ?? counts.get("p") ?? 0 } : {}),
+  };
 }
 
 /** Partners on the other side with a positive count in rows grouped by partner. */
@@ -207,6 +222,27 @@ function unitsSql(filters: Filters, interval: Interval | null): RawBuilder<unkno
 type Key = "period" | "partner" | "channel";
 
 /**
+ * The partner's id as an initial subquery rather than a parameter: a plan never depends on its value,
+ * so the plan of a prepared statement is made once and reused (with the value in sight, PostgreSQL
+ * estimates a large partner's rows apart and keeps planning each execution anew).
+ */
+const partnerParameter = (scope: Scope & { side: Side }) => sql`(SELECT ${scope.publisherId}::text)`;
+
+/** The per-side table's rows of one stored period (the `u` of unitsSql), looked up one period at a time (OFFSET 0 keeps the planner from reading all the partner's periods instead). */
+function unitRows(scope: Scope & { side: Side }, table: PerSideTable, conditions: readonly RawBuilder<unknown>[] = []): RawBuilder<unknown> {
+  return sql`CROSS JOIN LATERAL (
+      SELECT * FROM ${sql.table(table)} c
+      WHERE c.publisher_id = ${partnerParameter(scope)} AND c.side = ${sql.lit(SIDE_CODE[scope.side])} AND c.grain = u.grain AND c.period = u.period ${sql.join(conditions, sql` `)}
+      OFFSET 0) c`;
+}
+
+/**
+ * A stored count read as int4: its sums are then int8, several times cheaper to add up than the
+ * numeric sums of int8 (a count of one partner, period and channel or other partner stays far below 2^31).
+ */
+const storedCount = (type: EventType) => sql`c.${sql.raw(TYPE_COLUMN[type])}::int4`;
+
+/**
  * The rows of one side of a partner, one column per group key and per event type asked: those of
  * the per-side table over the periods covering the range, and the pending deltas.
  */
@@ -220,18 +256,22 @@ function perSideRows(scope: Scope & { side: Side }, filters: Filters, interval: 
     ...(filters.partners?.length ? [sql`AND c.other_id = ANY(${[...filters.partners]}::text[])`] : []),
   ];
   const pendingFilters = [
-    sql`AND type = ANY(${[...types]}::text[])`,
     ...(filters.channels?.length ? [sql`AND source = ANY(${[...filters.channels]}::text[])`] : []),
     ...(filters.partners?.length ? [sql`AND ${sql.raw(otherColumn)} = ANY(${[...filters.partners]}::text[])`] : []),
   ];
   return sql`
-    SELECT ${sql.join([...keys.map((k) => sql`${sql.raw(stored[k])} AS ${sql.id(k)}`), ...types.map((t) => sql`c.${sql.raw(TYPE_COLUMN[t])} AS ${sql.id(t)}`)])}
-    FROM ${unitsSql(filters, interval)}
-    JOIN ${sql.table(table)} c ON c.publisher_id = ${scope.publisherId} AND c.side = ${SIDE_CODE[scope.side]} AND c.grain = u.grain AND c.period = u.period ${sql.join(storedFilters, sql` `)}
+    SELECT ${sql.join([...keys.map((k) => sql`${sql.raw(stored[k])} AS ${sql.id(k)}`), ...types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`)])}
+    FROM ${unitsSql(filters, interval)} ${unitRows(scope, table, storedFilters)}
     UNION ALL
-    SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`CASE WHEN type = ${t} THEN n ELSE 0 END AS ${sql.id(t)}`)])}
-    FROM (SELECT day AS d, * FROM stat_pending) s
-    WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date ${sql.join(pendingFilters, sql` `)}`;
+    SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`CASE WHEN type = ${t} THEN n::int4 ELSE 0 END AS ${sql.id(t)}`)])}
+    FROM ${pendingRows(scope, filters, pendingFilters)}`;
+}
+
+/** The deltas not folded yet of one side of a partner over the range (`d` the day), as a FROM item `s`. */
+function pendingRows(scope: Scope & { side: Side }, filters: Filters, conditions: readonly RawBuilder<unknown>[] = []): RawBuilder<unknown> {
+  return sql`(SELECT day AS d, * FROM stat_pending
+      WHERE ${sql.raw(ownColumn(scope))} = ${partnerParameter(scope)} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date
+        AND type = ANY(${[...typesOf(filters)]}::text[]) ${sql.join(conditions, sql` `)}) s`;
 }
 
 /** The same rows from the tables of both partners (any filter), for a series split by partner. */
@@ -265,7 +305,7 @@ async function countPerSide(db: Db, scope: Scope & { side: Side }, filters: Filt
   const types = typesOf(filters);
   const keys: Key[] = [...(grouping.interval ? (["period"] as const) : []), ...((grouping.dimensions ?? []) as Key[])];
   const names = keys.map((k) => sql.id(k));
-  const { rows } = await sql<Record<string, string>>`
+  const { rows } = await sql<Record<string, string>>`${PREPARED}
     SELECT ${sql.join([...keys.map(periodOut), ...types.map((t) => sql`sum(${sql.id(t)})::bigint AS ${sql.id(t)}`)])}
     FROM (${perSideRows(scope, filters, grouping.interval ?? null, table, keys)}) x
     ${names.length ? sql`GROUP BY ${sql.join(names)}` : sql``}
@@ -284,64 +324,135 @@ export interface SplitSeries {
 
 /**
  * A series split by partner: the `top` partners ranked by `rankBy` (then by all the types asked,
- * then by id), the others together, computed in one statement that returns a few hundred rows
- * whatever the number of partners (the rows read once, then summed per partner and per period and
- * kept partner: no grouping by period and partner, which is the costly one). Ranking is that of the breakdowns (stats-report `ranked`).
+ * then by id), the others together ("Autres"), in one statement that returns a few hundred rows
+ * whatever the number of partners. Ranking is that of the breakdowns (stats-report `ranked`).
+ * Without a filter on partners, the rows are read once, summed per partner; the cells are then those
+ * of the top partners alone, looked up per period, and "Autres" each period's total (stat_by_channel)
+ * minus them. With one, or from the tables of both partners, the rows are summed per partner, then
+ * per period and top partner (the others together).
  */
 export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, filters: Filters, interval: Interval, top: number, rankBy: EventType): Promise<SplitSeries> {
   const types = typesOf(filters);
   const table = perSideTable(filters, ["partner"]);
-  const rows = table ? perSideRows(scope, filters, interval, table, ["period", "partner"]) : bothPartnersRows(scope, filters, interval);
+  const fromTops = table === "stat_by_partner" && !filters.partners?.length;
   const sums = sql.join(types.map((t) => sql`sum(${sql.id(t)})::bigint AS ${sql.id(t)}`));
   const columns = sql.join(types.map((t) => sql.id(t)));
-  const all = sql.join(types.map((t) => sql.id(t)), sql` + `);
-  const { rows: result } = await sql<Record<string, string | null> & { part: "p" | "c"; rank: string | null }>`
-    WITH r AS MATERIALIZED (${rows}),
+  const ranking = sql`
     p AS MATERIALIZED (SELECT partner, ${sums} FROM r GROUP BY partner HAVING ${sql.join(types.map((t) => sql`sum(${sql.id(t)}) <> 0`), sql` OR `)}),
-    top AS (SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${all} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top})
-    SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank FROM p LEFT JOIN top USING (partner)
-    UNION ALL
-    SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner
-  `.execute(db);
+    top AS MATERIALIZED (SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${sql.join(types.map((t) => sql.id(t)), sql` + `)} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top})`;
+  const partnerRows = sql`SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank FROM p LEFT JOIN top USING (partner)`;
+  let query: RawBuilder<Record<string, string | null> & { part: "p" | "c"; rank: string | null }>;
+  if (fromTops) {
+    const otherColumn = sql.raw(partnerColumn(scope));
+    const stored = sql.join(types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`));
+    const pending = sql.join(types.map((t) => sql`CASE WHEN type = ${t} THEN n::int4 ELSE 0 END AS ${sql.id(t)}`));
+    const period = periodDateSql(interval);
+    query = sql`${PREPARED}
+      WITH u AS MATERIALIZED (SELECT * FROM ${unitsSql(filters, interval)}),
+      r AS (
+        SELECT c.other_id AS partner, ${stored} FROM u ${unitRows(scope, "stat_by_partner")}
+        UNION ALL
+        SELECT ${otherColumn}, ${pending} FROM ${pendingRows(scope, filters)}
+      ),
+      ${ranking},
+      cells AS (
+        SELECT u.bucket AS period, top.partner, ${stored} FROM u CROSS JOIN top ${unitRows(scope, "stat_by_partner", [sql`AND c.other_id = top.partner`])}
+        UNION ALL
+        SELECT u.bucket, NULL, ${stored} FROM u ${unitRows(scope, "stat_by_channel")}
+        UNION ALL
+        SELECT ${period}, NULL, ${pending} FROM ${pendingRows(scope, filters)}
+        UNION ALL
+        SELECT ${period}, ${otherColumn}, ${pending} FROM ${pendingRows(scope, filters, [sql`AND ${otherColumn} IN (SELECT partner FROM top)`])}
+      )
+      ${partnerRows}
+      UNION ALL
+      SELECT 'c', to_char(period, 'YYYY-MM-DD'), partner, ${sums}, NULL FROM cells GROUP BY period, partner`;
+  } else {
+    const rows = table ? perSideRows(scope, filters, interval, table, ["period", "partner"]) : bothPartnersRows(scope, filters, interval);
+    query = sql`
+      WITH r AS MATERIALIZED (${rows}),
+      ${ranking}
+      ${partnerRows}
+      UNION ALL
+      SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner`;
+  }
+  const { rows: result } = await query.execute(db);
   const partnerTotals = result.filter((r) => r.part === "p");
+  const cells = countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]);
   return {
     partners: countRows(partnerTotals, types, ["partner"]),
     top: partnerTotals.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank)).map((r) => r.partner ?? ""),
-    cells: countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]),
+    cells: fromTops ? othersAsRemainder(cells) : cells,
   };
 }
 
+/** Cells of the top partners and each period's total (partner undefined) turned into cells of the top partners and of the others. */
+export function othersAsRemainder(cells: readonly CountRow[]): CountRow[] {
+  const others = new Map<string, CountRow>();
+  for (const cell of cells) {
+    const key = `${cell.period}\u0000${cell.type}`;
+    const other = others.get(key) ?? { period: cell.period, type: cell.type, n: 0 };
+    other.n += cell.partner === undefined ? cell.n : -cell.n;
+    others.set(key, other);
+  }
+  return [...cells.filter((c) => c.partner !== undefined), ...[...others.values()].filter((c) => c.n !== 0)];
+}
+
+/** An array of fixed words (never user input), written in the statement's text. */
+const literals = (words: readonly string[]) => sql`ARRAY[${sql.join(words.map((w) => sql.lit(w)))}]`;
+
+/** What a count of items reached is about: missions ("m") with a positive count of one type, or partners ("p", type "") with a positive count of any. */
+export interface Reach {
+  kind: "m" | "p";
+  type: "click" | "apply" | "";
+}
+
 /**
- * Missions with a positive count of each type asked (click, apply) over the range, or partners on
- * the other side with a positive count of any type (`type` ""): the bits set in the OR of the
- * covering periods' bitmaps (stat_reach), plus the items of deltas not folded yet that no bitmap
- * holds. A bot flag not folded yet leaves its items counted until the next fold (a second or so).
+ * Items reached over the range, for each of `reaches`: the bits set in the OR of the covering
+ * periods' bitmaps (stat_reach), plus the items of deltas not folded yet that no bitmap holds, in
+ * one statement. A bot flag not folded yet leaves its items counted until the next fold (a second
+ * or so). Counts keyed `${kind}${type}`.
  */
-async function countReached(db: Db, scope: Scope & { side: Side }, filters: Filters, kind: "m" | "p", types: readonly string[]): Promise<Map<string, number>> {
-  const side = SIDE_CODE[scope.side];
-  const pending =
-    kind === "m"
-      ? sql`SELECT type, mission_id AS item FROM stat_pending WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND type = ANY(${[...types]}::text[]) AND mission_id <> ''
-            AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`
-      : sql`SELECT '' AS type, ${sql.raw(partnerColumn(scope))} AS item FROM stat_pending WHERE ${sql.raw(ownColumn(scope))} = ${scope.publisherId} AND ${sql.raw(partnerColumn(scope))} <> ''
-            AND day BETWEEN ${filters.from}::date AND ${filters.to}::date GROUP BY 1, 2 HAVING sum(n) > 0`;
-  const { rows } = await sql<{ type: string; n: string }>`
+async function countReached(db: Db, scope: Scope & { side: Side }, filters: Filters, reaches: readonly Reach[]): Promise<Map<string, number>> {
+  // The side written in the text (two statements): as a parameter, its estimate keeps the plan from being reused.
+  const side = sql.lit(SIDE_CODE[scope.side]);
+  const own = sql.raw(ownColumn(scope));
+  const other = sql.raw(partnerColumn(scope));
+  const missionTypes = reaches.filter((r) => r.kind === "m").map((r) => r.type);
+  // What is counted is written in the text, not passed as parameters: each combination is its own
+  // prepared statement, whose generic plan is then as good as a custom one (it is used).
+  const kinds = literals(reaches.map((r) => r.kind));
+  const types = literals(reaches.map((r) => r.type));
+  const inRange = sql`${own} = ${partnerParameter(scope)} AND day BETWEEN ${filters.from}::date AND ${filters.to}::date`;
+  // The deltas not folded yet of the kinds asked (a statement per combination of kinds: prepared, each has its own plan).
+  const pending = [
+    ...(missionTypes.length
+      ? [sql`SELECT 'm'::"char" AS kind, type, mission_id AS item FROM stat_pending WHERE ${inRange} AND type = ANY(${literals(missionTypes)}::text[]) AND mission_id <> '' GROUP BY type, mission_id HAVING sum(n) > 0`]
+      : []),
+    ...(reaches.some((r) => r.kind === "p") ? [sql`SELECT 'p'::"char" AS kind, '' AS type, ${other} AS item FROM stat_pending WHERE ${inRange} AND ${other} <> '' GROUP BY ${other} HAVING sum(n) > 0`] : []),
+  ];
+  const { rows } = await sql<{ kind: string; type: string; n: string }>`${PREPARED}
     WITH r AS MATERIALIZED (
       -- Concatenating reads each bitmap out of its TOAST storage once, not once per use.
-      SELECT x.type, x.items || B'' AS items, length(x.items) AS n FROM ${unitsSql(filters, null)}
-      JOIN stat_reach x ON x.publisher_id = ${scope.publisherId} AND x.side = ${side} AND x.kind = ${kind} AND x.type = ANY(${[...types]}::text[])
-                       AND x.grain = u.grain AND x.period = u.period
+      SELECT x.kind, x.type, x.items || B'' AS items FROM ${unitsSql(filters, null)}
+      CROSS JOIN LATERAL (
+        SELECT kind, type, items FROM stat_reach x
+        WHERE x.publisher_id = ${partnerParameter(scope)} AND x.side = ${side} AND x.grain = u.grain AND x.period = u.period
+          -- A filter on the few bitmaps of the period (as an index condition, the plan is costed too high to be reused).
+          AND x.kind::text || x.type = ANY(${literals(reaches.map((r) => r.kind + r.type))})
+        OFFSET 0) x
     ),
-    -- Bitmaps of different lengths (items numbered since) are padded to the longest.
-    l AS MATERIALIZED (SELECT type, max(n) AS n FROM r GROUP BY type),
-    bits AS (SELECT r.type, bit_or(r.items || repeat('0', l.n - r.n)::varbit) AS b FROM r JOIN l USING (type) GROUP BY r.type),
-    pending AS (${pending})
-    SELECT t.type, coalesce(bit_count(bits.b), 0) + (
+    -- Bitmaps of different lengths (items numbered since) are padded to the longest with the zeros of one bitmap parsed once.
+    z AS MATERIALIZED (SELECT kind, type, max(length(items)) AS n, repeat('0', max(length(items)))::varbit AS zeros FROM r GROUP BY kind, type),
+    bits AS MATERIALIZED (SELECT r.kind, r.type, bit_or(r.items || substring(z.zeros FROM 1 FOR z.n - length(r.items))) AS b FROM r JOIN z USING (kind, type) GROUP BY r.kind, r.type),
+    pending AS (${sql.join(pending, sql` UNION ALL `)})
+    SELECT t.kind, t.type, coalesce(bit_count(bits.b), 0) + (
       SELECT count(*) FROM pending p
-      LEFT JOIN stat_reach_ordinal o ON o.publisher_id = ${scope.publisherId} AND o.side = ${side} AND o.kind = ${kind} AND o.item_id = p.item
-      WHERE p.type = t.type AND (o.ordinal IS NULL OR bits.b IS NULL OR o.ordinal >= length(bits.b) OR get_bit(bits.b, o.ordinal) = 0)
+      LEFT JOIN stat_reach_ordinal o ON o.publisher_id = ${partnerParameter(scope)} AND o.side = ${side} AND o.kind = p.kind AND o.item_id = p.item
+      WHERE p.kind = t.kind AND p.type = t.type AND (o.ordinal IS NULL OR bits.b IS NULL OR o.ordinal >= length(bits.b) OR get_bit(bits.b, o.ordinal) = 0)
     ) AS n
-    FROM unnest(${[...types]}::text[]) AS t(type) LEFT JOIN bits ON bits.type = t.type
+    FROM unnest(${kinds}::"char"[], ${types}::text[]) AS t(kind, type)
+    LEFT JOIN bits ON bits.kind = t.kind AND bits.type = t.type
   `.execute(db);
-  return new Map(rows.map((row) => [row.type, Number(row.n)]));
+  return new Map(rows.map((row) => [`${row.kind}${row.type}`, Number(row.n)]));
 }
