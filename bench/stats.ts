@@ -15,7 +15,7 @@
  * Then `engagement serve` on that database, and the dashboard queries of the largest diffuseur
  * (side=diffuseur) and of the largest annonceur (side=annonceur), each measured alone over HTTP with
  * the partner's API key at 10 concurrent clients (undici, 10 connections): warm-up, then
- * BENCH_REQUESTS requests (default 200; no new request after BENCH_QUERY_MAX_S, 20 s):
+ * BENCH_REQUESTS requests (default 1000; no new request after BENCH_QUERY_MAX_S, 20 s):
  *   totals            12-month totals            from=<ref-364d>&to=<ref>
  *   daily60           daily series, 60 days      from=<ref-59d>&to=<ref>&interval=day
  *   monthlyByPartner  monthly series by partner  from=<ref-364d>&to=<ref>&interval=month&split=partner&top=5
@@ -44,7 +44,9 @@
  * Usage: npm run bench:stats
  *   DATABASE_URL             server to create the database on (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_EVENTS             events generated (default 10000000)
- *   BENCH_REQUESTS           measured requests per service query (default 200), after BENCH_WARMUP (default 20, 5 s at most)
+ *   BENCH_REQUESTS           measured requests per service query (default 1000), after BENCH_WARMUP (default 100, 5 s at most:
+ *                            each of the service's 10 connections plans a dashboard statement anew for its first 5
+ *                            executions, then reuses its plan; the warm-up reaches that steady state)
  *   BENCH_QUERY_MAX_S        no new service request after this many seconds of a query (default 20)
  *   BENCH_BASELINE_REQUESTS  measured baseline runs per query (default 20), BENCH_BASELINE_MAX_S (default 20: a round of
  *                            10 concurrent runs that lasts longer is the only one)
@@ -71,8 +73,8 @@ const FULL_EVENTS = 10_000_000;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? FULL_EVENTS);
 const BATCH = 3000;
 const CONCURRENCY = 10;
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 20);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
 const QUERY_MAX_S = Number(process.env.BENCH_QUERY_MAX_S ?? 20);
 const WARMUP_MAX_S = 5;
 const BASELINE_REQUESTS = Number(process.env.BENCH_BASELINE_REQUESTS ?? 20);

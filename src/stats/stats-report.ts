@@ -18,6 +18,7 @@ import {
   type Filters,
   partnersIn,
   type Scope,
+  type SplitSeries,
 } from "./stats-store.ts";
 
 /** Metric names by event type, as the API and the exports write them. */
@@ -149,15 +150,15 @@ function ranked(groups: Map<string, Metrics>, types: readonly EventType[]): Arra
   return [...groups].sort((a, b) => ((b[1][metric] as number) ?? 0) - ((a[1][metric] as number) ?? 0) || total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-/** The series' points from counts per period, and per partner (the `top` ones, the others undefined) when split. */
-async function seriesPoints(db: Db, request: StatsRequest, rows: readonly CountRow[], top?: readonly string[]): Promise<SeriesPoint[]> {
+/** The series' points from counts per period, and per partner (the `top` ones, named, the others undefined) when split. */
+function seriesPoints(request: StatsRequest, rows: readonly CountRow[], split?: Pick<SplitSeries, "top" | "names">): SeriesPoint[] {
   const { filters, interval } = request;
   const types = filters.types;
   const byPeriod = sumBy(rows, types, (r) => r.period ?? "");
   const points: SeriesPoint[] = periodsOf(filters.from, filters.to, interval).map((period) => ({ period, ...finishMetrics({ ...(byPeriod.get(period) ?? emptyMetrics(types)) }, types) }));
-  if (!top) return points;
+  if (!split) return points;
 
-  const names = await labelsOf(db, "partner", [...top]);
+  const { top, names } = split;
   const cells = sumBy(rows, types, (r) => `${r.period}\u0000${r.partner ?? "\u0001"}`);
   for (const point of points) {
     point.partners = [...top, "\u0001"].flatMap((id) => {
@@ -195,8 +196,8 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
     reach,
     partnersFromRows ?? reach?.then((r) => r.partners),
     split
-      ? split.then((s) => seriesPoints(db, request, s.cells, s.top))
-      : seriesRows?.then((rows) => seriesPoints(db, request, rows)),
+      ? split.then((s) => seriesPoints(request, s.cells, s))
+      : seriesRows?.then((rows) => seriesPoints(request, rows)),
     Promise.all(
       request.groupBy.map(async (dimension) => {
         const rows = await (dimension === "partner" ? byPartner() : countEvents(db, scope, filters, { dimensions: [dimension] }));

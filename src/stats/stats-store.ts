@@ -318,6 +318,8 @@ export interface SplitSeries {
   partners: CountRow[];
   /** The `top` partners, largest first. */
   top: string[];
+  /** Their names, read in the same statement. */
+  names: Map<string, string>;
   /** Counts per period and partner: the `top` ones, the others together (partner undefined). */
   cells: CountRow[];
 }
@@ -339,9 +341,12 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
   const columns = sql.join(types.map((t) => sql.id(t)));
   const ranking = sql`
     p AS MATERIALIZED (SELECT partner, ${sums} FROM r GROUP BY partner HAVING ${sql.join(types.map((t) => sql`sum(${sql.id(t)}) <> 0`), sql` OR `)}),
-    top AS MATERIALIZED (SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${sql.join(types.map((t) => sql.id(t)), sql` + `)} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top})`;
-  const partnerRows = sql`SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank FROM p LEFT JOIN top USING (partner)`;
-  let query: RawBuilder<Record<string, string | null> & { part: "p" | "c"; rank: string | null }>;
+    top AS MATERIALIZED (
+      SELECT t.partner, t.rank, publisher.name FROM (
+        SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${sql.join(types.map((t) => sql.id(t)), sql` + `)} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top}
+      ) t LEFT JOIN publisher ON publisher.id = t.partner)`;
+  const partnerRows = sql`SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank, top.name FROM p LEFT JOIN top USING (partner)`;
+  let query: RawBuilder<Record<string, string | null> & { part: "p" | "c"; rank: string | null; name: string | null }>;
   if (fromTops) {
     const otherColumn = sql.raw(partnerColumn(scope));
     const stored = sql.join(types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`));
@@ -366,7 +371,7 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
       )
       ${partnerRows}
       UNION ALL
-      SELECT 'c', to_char(period, 'YYYY-MM-DD'), partner, ${sums}, NULL FROM cells GROUP BY period, partner`;
+      SELECT 'c', to_char(period, 'YYYY-MM-DD'), partner, ${sums}, NULL, NULL FROM cells GROUP BY period, partner`;
   } else {
     const rows = table ? perSideRows(scope, filters, interval, table, ["period", "partner"]) : bothPartnersRows(scope, filters, interval);
     query = sql`
@@ -374,14 +379,16 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
       ${ranking}
       ${partnerRows}
       UNION ALL
-      SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner`;
+      SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner`;
   }
   const { rows: result } = await query.execute(db);
   const partnerTotals = result.filter((r) => r.part === "p");
+  const ranked = partnerTotals.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank));
   const cells = countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]);
   return {
     partners: countRows(partnerTotals, types, ["partner"]),
-    top: partnerTotals.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank)).map((r) => r.partner ?? ""),
+    top: ranked.map((r) => r.partner ?? ""),
+    names: new Map(ranked.flatMap((r) => (r.partner && r.name !== null ? [[r.partner, r.name] as const] : []))),
     cells: fromTops ? othersAsRemainder(cells) : cells,
   };
 }
