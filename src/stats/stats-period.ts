@@ -96,11 +96,8 @@ export function splitRange(from: string, to: string, interval: Interval | null):
   return { days, months: { from: firstWhole, to: monthOf(addDays(afterLastWhole, -1)) } };
 }
 
-/** Grains of the per-side tables (migrations 011, 012): day, ISO week (Monday), month, calendar quarter (first day). */
-export type Grain = "d" | "w" | "m" | "q";
-
-/** The first day of the quarter of `month` (a first day of month). */
-const quarterOf = (month: string) => `${month.slice(0, 5)}${String(Math.floor((Number(month.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, "0")}-01`;
+/** Grains of the per-side tables (migration 011): day, ISO week (Monday), month (first day). */
+export type Grain = "d" | "w" | "m";
 
 /** A period of one grain that the per-side tables hold, and the series bucket it counts in. */
 export interface PeriodUnit {
@@ -112,8 +109,8 @@ export interface PeriodUnit {
 
 /**
  * The range covered by the fewest stored periods: each bucket of the series (the whole range without
- * one) as the whole months inside it (whole calendar quarters when there is no series), then the
- * whole weeks inside what is left, then single days. A year from mid-month is 12 periods instead of 365 days.
+ * one) as the whole months inside it, then the whole weeks inside what is left, then single days.
+ * A year from mid-month is ~20 periods instead of 365 days.
  */
 export function coverRange(from: string, to: string, interval: Interval | null): PeriodUnit[] {
   const units: PeriodUnit[] = [];
@@ -129,13 +126,6 @@ export function coverRange(from: string, to: string, interval: Interval | null):
     let month = b.from === monthOf(b.from) ? b.from : nextMonth(monthOf(b.from));
     const firstMonth = month;
     while (addDays(nextMonth(month), -1) <= b.to) {
-      // Without a series, three whole months of a calendar quarter are that quarter.
-      const quarterEnd = nextMonth(nextMonth(nextMonth(month)));
-      if (!interval && quarterOf(month) === month && addDays(quarterEnd, -1) <= b.to) {
-        push("q", month);
-        month = quarterEnd;
-        continue;
-      }
       push("m", month);
       month = nextMonth(month);
     }

@@ -39,18 +39,15 @@ describe("statistics periods (Paris calendar days)", () => {
     expect(splitRange("2026-02-15", "2026-05-10", "day")).toEqual({ days: [{ from: "2026-02-15", to: "2026-05-10" }], months: null });
   });
 
-  it("covers a range with whole quarters (without series), whole months, then whole weeks, then days", () => {
+  it("covers a range with whole months, then whole weeks, then days", () => {
     const compact = (from: string, to: string, interval: Parameters<typeof coverRange>[2]) =>
       coverRange(from, to, interval).map((u) => `${u.bucket ? `${u.bucket}:` : ""}${u.grain}${u.period}`);
-    // 16–31 March 2025 (Sunday … Monday), April 2025 … February 2026 (three quarters, two months), 1–15 March 2026 (Sunday … Sunday).
+    // 16–31 March 2025 (Sunday … Monday), April 2025 … February 2026, 1–15 March 2026 (Sunday … Sunday).
     expect(compact("2025-03-16", "2026-03-15", null)).toEqual([
-      "q2025-04-01", "q2025-07-01", "q2025-10-01", "m2026-01-01", "m2026-02-01",
+      ...["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02"].map((m) => `m${m}-01`),
       "w2025-03-17", "w2025-03-24", "d2025-03-16", "d2025-03-31",
       "w2026-03-02", "w2026-03-09", "d2026-03-01",
     ]);
-    // A quarter is whole or read as its months; a monthly series never uses quarters.
-    expect(compact("2025-02-01", "2025-12-31", null)).toEqual(["m2025-02-01", "m2025-03-01", "q2025-04-01", "q2025-07-01", "q2025-10-01"]);
-    expect(compact("2025-04-01", "2025-06-30", "month")).toEqual(["2025-04-01:m2025-04-01", "2025-05-01:m2025-05-01", "2025-06-01:m2025-06-01"]);
     // Weeks may cross a month boundary when no month is whole.
     expect(compact("2026-01-26", "2026-02-08", null)).toEqual(["w2026-01-26", "w2026-02-02"]);
     expect(compact("2026-01-28", "2026-01-30", null)).toEqual(["d2026-01-28", "d2026-01-29", "d2026-01-30"]);
@@ -64,8 +61,7 @@ describe("statistics periods (Paris calendar days)", () => {
       for (const interval of [null, "day", "week", "month"] as const) {
         const days: string[] = [];
         for (const u of coverRange(from, to, interval)) {
-          const months = u.grain === "q" ? 3 : 1;
-          const length = u.grain === "d" ? 1 : u.grain === "w" ? 7 : (Date.UTC(Number(u.period.slice(0, 4)), Number(u.period.slice(5, 7)) - 1 + months, 1) - Date.UTC(Number(u.period.slice(0, 4)), Number(u.period.slice(5, 7)) - 1, 1)) / 86_400_000;
+          const length = u.grain === "d" ? 1 : u.grain === "w" ? 7 : Number(new Date(Date.UTC(Number(u.period.slice(0, 4)), Number(u.period.slice(5, 7)), 0)).getUTCDate());
           for (let i = 0; i < length; i++) days.push(addDays(u.period, i));
           // Every day of a unit counts in the unit's bucket.
           if (interval) expect(new Set(days.slice(-length).map((d) => periodOf(d, interval)))).toEqual(new Set([u.bucket]));
