@@ -188,11 +188,11 @@ export async function statsReport(db: Db, request: StatsRequest): Promise<StatsR
   const seriesRows = include.has("series") && !split ? countEvents(db, scope, filters, { interval: request.interval }) : undefined;
   const reachedTypes = include.has("missions") ? (["click", "apply"] as const).filter((t) => types.includes(t)) : [];
   // The partners involved come with the partner counts when those are read anyway, else with the missions reached.
-  const partnersFromRows = !wantsTotals ? undefined : split ? split.then((s) => partnersIn(s.partners)) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : undefined;
+  const partnersFromRows = !wantsTotals ? undefined : split ? split.then((s) => s.partnerCount) : request.groupBy.includes("partner") ? byPartner().then(partnersIn) : undefined;
   const reach = reachedTypes.length || (wantsTotals && !partnersFromRows) ? countReach(db, scope, filters, reachedTypes, wantsTotals && !partnersFromRows) : undefined;
   const [totalRows, reached, partners, points, breakdowns] = await Promise.all([
     // The totals are the sum of the series when there is one.
-    wantsTotals ? (split ? split.then((s) => s.partners) : (seriesRows ?? countEvents(db, scope, filters))) : undefined,
+    wantsTotals ? (split ? split.then((s) => s.totals) : (seriesRows ?? countEvents(db, scope, filters))) : undefined,
     reach,
     partnersFromRows ?? reach?.then((r) => r.partners),
     split

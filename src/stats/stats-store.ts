@@ -314,8 +314,10 @@ async function countPerSide(db: Db, scope: Scope & { side: Side }, filters: Filt
 }
 
 export interface SplitSeries {
-  /** Counts per partner over the whole range. */
-  partners: CountRow[];
+  /** Counts over the whole range (no key). */
+  totals: CountRow[];
+  /** Partners on the other side with a positive count over the range. */
+  partnerCount: number;
   /** The `top` partners, largest first. */
   top: string[];
   /** Their names, read in the same statement. */
@@ -345,8 +347,12 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
       SELECT t.partner, t.rank, publisher.name FROM (
         SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${sql.join(types.map((t) => sql.id(t)), sql` + `)} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top}
       ) t LEFT JOIN publisher ON publisher.id = t.partner)`;
-  const partnerRows = sql`SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank, top.name FROM p LEFT JOIN top USING (partner)`;
-  let query: RawBuilder<Record<string, string | null> & { part: "p" | "c"; rank: string | null; name: string | null }>;
+  // The top partners' totals, then the range's totals and the number of partners with a positive count (in `rank`).
+  const partnerRows = sql`
+      SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank, top.name FROM top JOIN p USING (partner)
+      UNION ALL
+      SELECT 't', NULL, NULL, ${sums}, count(*) FILTER (WHERE ${sql.join(types.map((t) => sql.id(t)), sql` + `)} > 0), NULL FROM p`;
+  let query: RawBuilder<Record<string, string | null> & { part: "p" | "t" | "c"; rank: string | null; name: string | null }>;
   if (fromTops) {
     const otherColumn = sql.raw(partnerColumn(scope));
     const stored = sql.join(types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`));
@@ -382,11 +388,12 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
       SELECT 'c', to_char(r.period, 'YYYY-MM-DD'), top.partner, ${sums}, NULL, NULL FROM r LEFT JOIN top USING (partner) GROUP BY r.period, top.partner`;
   }
   const { rows: result } = await query.execute(db);
-  const partnerTotals = result.filter((r) => r.part === "p");
-  const ranked = partnerTotals.filter((r) => r.rank !== null).sort((a, b) => Number(a.rank) - Number(b.rank));
+  const ranked = result.filter((r) => r.part === "p").sort((a, b) => Number(a.rank) - Number(b.rank));
+  const totals = result.filter((r) => r.part === "t");
   const cells = countRows(result.filter((r) => r.part === "c"), types, ["period", "partner"]);
   return {
-    partners: countRows(partnerTotals, types, ["partner"]),
+    totals: countRows(totals, types, []),
+    partnerCount: Number(totals[0]?.rank ?? 0),
     top: ranked.map((r) => r.partner ?? ""),
     names: new Map(ranked.flatMap((r) => (r.partner && r.name !== null ? [[r.partner, r.name] as const] : []))),
     cells: fromTops ? othersAsRemainder(cells) : cells,

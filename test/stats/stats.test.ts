@@ -194,6 +194,10 @@ describe("GET /v2/stats, side diffuseur", () => {
       ],
     });
     expect(data.series[0].partners).toEqual([{ id: annonceur.id, name: annonceur.name, clicks: 1 }]);
+    // The totals and the partners involved are those of the unsplit series.
+    const whole = await stats(diffuseur, `${RANGE}&type=click`);
+    expect(data.totals).toEqual(whole.totals);
+    expect(data.totals).toMatchObject({ clicks: 6, partners: 2 });
   });
 });
 
