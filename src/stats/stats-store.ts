@@ -242,6 +242,8 @@ function unitRows(scope: Scope & { side: Side }, table: PerSideTable, conditions
  * period and channel or other partner stays far below 2^31, and would fail loudly above.
  */
 const storedCount = (type: EventType) => sql`c.${sql.raw(TYPE_COLUMN[type])}::int4`;
+/** The same of a pending delta (stat_pending has a row per type). */
+const pendingCount = (type: EventType) => sql`CASE WHEN type = ${type} THEN n::int4 ELSE 0 END`;
 
 /**
  * The rows of one side of a partner, one column per group key and per event type asked: those of
@@ -264,7 +266,7 @@ function perSideRows(scope: Scope & { side: Side }, filters: Filters, interval: 
     SELECT ${sql.join([...keys.map((k) => sql`${sql.raw(stored[k])} AS ${sql.id(k)}`), ...types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`)])}
     FROM ${unitsSql(filters, interval)} ${unitRows(scope, table, storedFilters)}
     UNION ALL
-    SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`CASE WHEN type = ${t} THEN n::int4 ELSE 0 END AS ${sql.id(t)}`)])}
+    SELECT ${sql.join([...keys.map((k) => sql`${pendingKey[k]} AS ${sql.id(k)}`), ...types.map((t) => sql`${pendingCount(t)} AS ${sql.id(t)}`)])}
     FROM ${pendingRows(scope, filters, pendingFilters)}`;
 }
 
@@ -342,22 +344,23 @@ export async function countSplitSeries(db: Db, scope: Scope & { side: Side }, fi
   const fromTops = table === "stat_by_partner" && !filters.partners?.length;
   const sums = sql.join(types.map((t) => sql`sum(${sql.id(t)})::bigint AS ${sql.id(t)}`));
   const columns = sql.join(types.map((t) => sql.id(t)));
+  const allTypes = sql.join(types.map((t) => sql.id(t)), sql` + `);
   const ranking = sql`
     p AS MATERIALIZED (SELECT partner, ${sums} FROM r GROUP BY partner HAVING ${sql.join(types.map((t) => sql`sum(${sql.id(t)}) <> 0`), sql` OR `)}),
     top AS MATERIALIZED (
       SELECT t.partner, t.rank, publisher.name FROM (
-        SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${sql.join(types.map((t) => sql.id(t)), sql` + `)} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top}
+        SELECT partner, row_number() OVER (ORDER BY ${sql.id(rankBy)} DESC, ${allTypes} DESC, partner) AS rank FROM p ORDER BY rank LIMIT ${top}
       ) t LEFT JOIN publisher ON publisher.id = t.partner)`;
   // The top partners' totals, then the range's totals and the number of partners with a positive count (in `rank`).
   const partnerRows = sql`
       SELECT 'p' AS part, NULL AS period, p.partner, ${columns}, top.rank, top.name FROM top JOIN p USING (partner)
       UNION ALL
-      SELECT 't', NULL, NULL, ${sums}, count(*) FILTER (WHERE ${sql.join(types.map((t) => sql.id(t)), sql` + `)} > 0), NULL FROM p`;
+      SELECT 't', NULL, NULL, ${sums}, count(*) FILTER (WHERE ${allTypes} > 0), NULL FROM p`;
   let query: RawBuilder<Record<string, string | null> & { part: "p" | "t" | "c"; rank: string | null; name: string | null }>;
   if (fromTops) {
     const otherColumn = sql.raw(partnerColumn(scope));
     const stored = sql.join(types.map((t) => sql`${storedCount(t)} AS ${sql.id(t)}`));
-    const pending = sql.join(types.map((t) => sql`CASE WHEN type = ${t} THEN n::int4 ELSE 0 END AS ${sql.id(t)}`));
+    const pending = sql.join(types.map((t) => sql`${pendingCount(t)} AS ${sql.id(t)}`));
     const period = periodDateSql(interval);
     query = sql`${PREPARED}
       WITH u AS MATERIALIZED (SELECT * FROM ${unitsSql(filters, interval)}),
