@@ -20,7 +20,7 @@ export const MAX_PER_CONNECTION = 100;
 const MAX_NAMES = 1000;
 const names = new Map<string, string>();
 
-/** The statement name of a text: a digest, remembered for the texts seen most recently. */
+/** The statement name of a text: a digest, remembered for the last MAX_NAMES texts first seen (the oldest forgotten first). */
 function nameOf(text: string): string {
   let name = names.get(text);
   if (name === undefined) {
