@@ -35,6 +35,7 @@ interface MissionSearchRow {
   reduced_mobility_accessible: boolean | null;
   snu: boolean;
   start_at: Date | null;
+  duration: number | null;
   created_at: Date;
   updated_at: Date;
   title: string;
@@ -62,6 +63,7 @@ function missionQuery(db: Db) {
       "m.reduced_mobility_accessible",
       "m.snu",
       "m.start_at",
+      "m.duration",
       "m.created_at",
       "m.updated_at",
       "m.title",
@@ -120,6 +122,7 @@ async function toDocs(db: Db, rows: MissionSearchRow[]): Promise<SearchDoc[]> {
     reducedMobilityAccessible: r.reduced_mobility_accessible,
     snu: r.snu,
     startAt: r.start_at ? r.start_at.getTime() : null,
+    durationMonths: r.duration,
     createdAt: r.created_at.getTime(),
     updatedAt: r.updated_at.getTime(),
     title: r.title,
@@ -349,5 +352,25 @@ export class CatalogIndex {
 
   publisher(id: string): PublisherInfo | undefined {
     return this.visibility?.publisherById.get(id);
+  }
+
+  private moderated?: { key: string; ids: ReadonlySet<string> };
+
+  /**
+   * Missions a moderator accepted or published (a widget's "moderated only"): one Set, the same
+   * object while none of them changes (the engine keeps the slots of a Set between queries).
+   */
+  moderatedIds(): ReadonlySet<string> {
+    const moderators = (this.visibility?.publishers ?? []).filter((p) => p.moderator && p.live);
+    const key = moderators.map((p) => `${p.id}:${this.stateTag(this.view(p.id) as DiffuseurView)}`).join(",");
+    if (this.moderated?.key === key) return this.moderated.ids;
+    const ids = new Set<string>();
+    for (const p of moderators) {
+      for (const id of this.view(p.id)?.onlyIds ?? []) ids.add(id);
+      const own = this.engine.search({ scopes: [{ publisherId: p.id, conditions: [] }], skip: 0, limit: Number.MAX_SAFE_INTEGER });
+      for (const hit of own.hits) ids.add(hit.id);
+    }
+    this.moderated = { key, ids };
+    return ids;
   }
 }

@@ -90,6 +90,8 @@ export interface SearchDoc {
   reducedMobilityAccessible: boolean | null;
   snu: boolean;
   startAt: number | null; // epoch ms
+  /** Months between start and end (null without an end). */
+  durationMonths?: number | null;
   createdAt: number; // epoch ms
   updatedAt: number; // epoch ms
   title: string;
@@ -97,9 +99,14 @@ export interface SearchDoc {
   addresses: SearchAddress[]; // in order; index 0 is the "first address"
 }
 
+/** Fields a rule can test: one value per mission (scalars), or several (lists). */
+export const CONDITION_SCALARS = ["organizationClientId", "organizationName", "type", "domain", "departmentName", "remote", "openToMinors"] as const;
+export const CONDITION_LISTS = ["parentOrganizations", "activity"] as const;
+export const CONDITION_OPERATORS = ["is", "is_not", "contains", "does_not_contain", "exists", "does_not_exist"] as const;
+
 export type Condition = {
-  field: "organizationClientId" | "parentOrganizations" | "type";
-  operator: "is" | "is_not" | "contains" | "does_not_contain" | "exists" | "does_not_exist";
+  field: (typeof CONDITION_SCALARS)[number] | (typeof CONDITION_LISTS)[number];
+  operator: (typeof CONDITION_OPERATORS)[number];
   value: string;
 };
 
@@ -123,10 +130,14 @@ export interface EngineQuery {
   publisher?: string[];
   organizationRNA?: string[];
   organizationStatusJuridique?: string[];
+  /** Organisation names (exact). */
+  organizationName?: string[];
   openToMinors?: boolean;
   reducedMobilityAccessible?: boolean;
   snu?: true;
   startAt?: { op: "gt" | "lt"; value: number };
+  /** Missions lasting at most this many months (an end date is then needed). */
+  maxDurationMonths?: number;
   createdAt?: { op: "gt" | "lt"; value: number };
   updatedSince?: number; // updatedAt > value
   keywords?: string;
@@ -152,6 +163,7 @@ export interface EngineResult {
     publishers: FacetBucket[];
     remote: FacetBucket[];
     type: FacetBucket[];
+    organizations: FacetBucket[];
   };
 }
 
@@ -200,6 +212,7 @@ export class SearchEngine {
   private readonly publisher = new SingleIndex<string>();
   private readonly clientId = new SingleIndex<string>();
   private readonly orgClientId = new SingleIndex<string>();
+  private readonly orgName = new SingleIndex<string>();
   private readonly orgRna = new SingleIndex<string>();
   private readonly orgLegalStatus = new SingleIndex<string>();
   private readonly domain = new SingleIndex<string>();
@@ -208,6 +221,7 @@ export class SearchEngine {
   private readonly openToMinors = new SingleIndex<boolean>();
   private readonly reducedMobility = new SingleIndex<boolean>();
   private readonly snu = new SingleIndex<boolean>();
+  private readonly durationMonths = new SingleIndex<number>();
   private readonly firstDepartment = new SingleIndex<string>();
   private readonly activities = new MultiIndex<string>();
   private readonly parentOrgs = new MultiIndex<string>();
@@ -215,6 +229,7 @@ export class SearchEngine {
     this.publisher,
     this.clientId,
     this.orgClientId,
+    this.orgName,
     this.orgRna,
     this.orgLegalStatus,
     this.domain,
@@ -223,6 +238,7 @@ export class SearchEngine {
     this.openToMinors,
     this.reducedMobility,
     this.snu,
+    this.durationMonths,
     this.firstDepartment,
     this.activities,
     this.parentOrgs,
@@ -293,6 +309,7 @@ export class SearchEngine {
     this.publisher.set(s, doc.publisherId);
     this.clientId.set(s, doc.clientId);
     this.orgClientId.set(s, doc.organizationClientId);
+    this.orgName.set(s, doc.organizationName?.trim() || null);
     this.orgRna.set(s, doc.organizationRna);
     this.orgLegalStatus.set(s, doc.organizationLegalStatus);
     this.domain.set(s, doc.domain);
@@ -301,6 +318,7 @@ export class SearchEngine {
     this.openToMinors.set(s, doc.openToMinors);
     this.reducedMobility.set(s, doc.reducedMobilityAccessible);
     this.snu.set(s, doc.snu ? true : null);
+    this.durationMonths.set(s, doc.durationMonths ?? null);
     this.firstDepartment.set(s, doc.addresses?.[0]?.departmentName ?? null);
     this.activities.setAll(s, doc.activities);
     this.parentOrgs.setAll(s, doc.parentOrganizations);
@@ -505,10 +523,18 @@ export class SearchEngine {
     this.andAnyOf(result, this.publisher, q.publisher);
     this.andAnyOf(result, this.orgRna, q.organizationRNA);
     this.andAnyOf(result, this.orgLegalStatus, q.organizationStatusJuridique);
+    this.andAnyOf(result, this.orgName, q.organizationName);
     this.andAnyOf(result, this.activities, q.activity);
     if (q.openToMinors !== undefined) this.andAnyOf(result, this.openToMinors, [q.openToMinors]);
     if (q.reducedMobilityAccessible !== undefined) this.andAnyOf(result, this.reducedMobility, [q.reducedMobilityAccessible]);
     if (q.snu === true) this.andAnyOf(result, this.snu, [true]);
+    if (q.maxDurationMonths !== undefined) {
+      const durations: number[] = [];
+      this.durationMonths.forEachKey((months) => {
+        if (months <= (q.maxDurationMonths as number)) durations.push(months);
+      });
+      this.andAnyOf(result, this.durationMonths, durations.length ? durations : [Number.NaN]);
+    }
 
     // Keywords: every word must match (AND); a word matches any of its stems.
     let words: number[][] | null = null;
@@ -619,62 +645,68 @@ export class SearchEngine {
     return result;
   }
 
+  /** The index a rule's field is read from. */
+  private conditionIndex(field: Condition["field"]): ScalarIndex | SingleIndex<boolean> | MultiIndex<string> {
+    switch (field) {
+      case "parentOrganizations":
+        return this.parentOrgs;
+      case "activity":
+        return this.activities;
+      case "type":
+        return this.type;
+      case "organizationName":
+        return this.orgName;
+      case "domain":
+        return this.domain;
+      case "departmentName":
+        return this.firstDepartment;
+      case "remote":
+        return this.remote;
+      case "openToMinors":
+        return this.openToMinors;
+      default:
+        return this.orgClientId;
+    }
+  }
+
   /**
-   * `bits &= docs satisfying the condition`. Arrays (parentOrganizations): is/contains = has the
-   * element, is_not/does_not_contain = has not. Scalars (organizationClientId, type): is/is_not =
-   * equality (a null field "is not" any value), contains/does_not_contain = substring (a null field
-   * does not contain anything). exists/does_not_exist: non-empty / null or empty.
+   * `bits &= docs satisfying the condition`. Lists (parentOrganizations, activity): is/contains = has
+   * the element, is_not/does_not_contain = has not. Scalars: is/is_not = equality (a null field "is
+   * not" any value), contains/does_not_contain = substring, ignoring case and accents (a null field
+   * does not contain anything); openToMinors compares with yes/no (or true/false). exists /
+   * does_not_exist: non-empty / null or empty.
    */
   private applyCondition(bits: Bits, c: Condition): void {
-    if (c.field === "parentOrganizations") {
-      const index = this.parentOrgs;
-      switch (c.operator) {
-        case "is":
-        case "contains":
-        case "is_not":
-        case "does_not_contain": {
-          const values = this.takeBits();
-          const code = index.code(c.value);
-          if (code !== NONE) index.orInto(values, code);
-          if (c.operator === "is" || c.operator === "contains") andInto(bits, values);
-          else andNotInto(bits, values);
-          this.releaseBits();
-          return;
-        }
-        case "exists":
-          filterBits(bits, (s) => index.elemHead[s] !== NONE);
-          return;
-        case "does_not_exist":
-          filterBits(bits, (s) => index.elemHead[s] === NONE);
-          return;
-      }
-    }
-    const index: ScalarIndex = c.field === "type" ? this.type : this.orgClientId;
+    const index = this.conditionIndex(c.field);
+    const list = index instanceof MultiIndex;
+    const keyOf = (value: string): unknown => (c.field === "openToMinors" ? booleanValue(value) : value);
     switch (c.operator) {
       case "is":
-      case "is_not": {
-        const values = this.takeBits();
-        const code = index.code(c.value);
-        if (code !== NONE) index.orInto(values, code);
-        if (c.operator === "is") andInto(bits, values);
-        else andNotInto(bits, values); // a doc without value "is not" the value
-        this.releaseBits();
-        return;
-      }
+      case "is_not":
       case "contains":
       case "does_not_contain": {
         const values = this.takeBits();
-        index.forEachKey((key, code) => {
-          if (key.includes(c.value)) index.orInto(values, code);
-        });
-        if (c.operator === "contains") andInto(bits, values);
-        else andNotInto(bits, values);
+        if (list || c.operator === "is" || c.operator === "is_not") {
+          const code = (index as ValueIndexBase<unknown>).code(keyOf(c.value));
+          if (code !== NONE) (index as ValueIndexBase<unknown>).orInto(values, code);
+        } else {
+          const wanted = foldText(c.value);
+          (index as ValueIndexBase<unknown>).forEachKey((key, code) => {
+            if (foldText(String(key)).includes(wanted)) (index as ValueIndexBase<unknown>).orInto(values, code);
+          });
+        }
+        if (c.operator === "is" || c.operator === "contains") andInto(bits, values);
+        else andNotInto(bits, values); // a doc without value "is not" the value
         this.releaseBits();
         return;
       }
       case "exists":
       case "does_not_exist": {
         const want = c.operator === "exists";
+        if (index instanceof MultiIndex) {
+          filterBits(bits, (s) => (index.elemHead[s] !== NONE) === want);
+          return;
+        }
         const codes = index.codes;
         filterBits(bits, (s) => {
           const code = codes[s]!;
@@ -890,7 +922,7 @@ export class SearchEngine {
   // --- facets ----------------------------------------------------------------------------------------
 
   private facets(result: Bits, total: number): NonNullable<EngineResult["facets"]> {
-    const singles = [this.domain, this.firstDepartment, this.publisher, this.remote, this.type] as const;
+    const singles = [this.domain, this.firstDepartment, this.publisher, this.remote, this.type, this.orgName] as const;
     const counts = singles.map((index) => new Int32Array(index.codeLimit + 1));
     const activityCounts = new Int32Array(this.activities.codeLimit + 1);
     // Count over the result, or over its complement among live docs when that is smaller.
@@ -901,12 +933,13 @@ export class SearchEngine {
       bits.set(this.alive.subarray(0, bits.length));
       andNotInto(bits, result);
     }
-    const [cDomain, cDepartment, cPublisher, cRemote, cType] = counts as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+    const [cDomain, cDepartment, cPublisher, cRemote, cType, cOrg] = counts as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
     const domainCodes = this.domain.codes;
     const departmentCodes = this.firstDepartment.codes;
     const publisherCodes = this.publisher.codes;
     const remoteCodes = this.remote.codes;
     const typeCodes = this.type.codes;
+    const orgCodes = this.orgName.codes;
     const activityHead = this.activities.elemHead;
     const nodeNext = this.activities.nodeNextOfElem;
     const nodeCode = this.activities.nodeCode;
@@ -922,6 +955,7 @@ export class SearchEngine {
         cPublisher[publisherCodes[s]! + 1]!++;
         cRemote[remoteCodes[s]! + 1]!++;
         cType[typeCodes[s]! + 1]!++;
+        cOrg[orgCodes[s]! + 1]!++;
         for (let n = activityHead[s]!; n !== NONE; n = nodeNext[n]!) activityCounts[nodeCode[n]! + 1]!++;
       }
     }
@@ -944,6 +978,7 @@ export class SearchEngine {
       publishers: buckets(this.publisher, cPublisher),
       remote: buckets(this.remote, cRemote),
       type: buckets(this.type, cType),
+      organizations: buckets(this.orgName, cOrg),
     };
   }
 
@@ -990,4 +1025,15 @@ export class SearchEngine {
     }
     return out;
   }
+}
+
+/** Lower case without accents, for rule values compared as text. */
+function foldText(text: string): string {
+  return text.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLocaleLowerCase("fr");
+}
+
+/** A rule's yes/no value as the boolean stored (undefined when it is neither). */
+function booleanValue(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  return v === "yes" || v === "true" || v === "oui" ? true : v === "no" || v === "false" || v === "non" ? false : undefined;
 }
