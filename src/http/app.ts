@@ -25,6 +25,8 @@ import { type HotRedirect, hotRedirect } from "../tracking/hot-redirect.ts";
 import { jstagRoutes } from "../tracking/jstag-routes.ts";
 import { createTracking, type Tracking } from "../tracking/tracking.ts";
 import { warningRoutes } from "../warnings/warnings-routes.ts";
+import { widgetPageRoutes } from "../widgets/widget-page-routes.ts";
+import { widgetRoutes } from "../widgets/widget-routes.ts";
 import { apiKeyGuard } from "./auth.ts";
 import { CORS_OPTIONS } from "./cors.ts";
 import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
@@ -162,5 +164,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   await app.register(jstagRoutes, { logLevel: "warn" });
   await app.register(warningRoutes, ctx);
   await app.register(statsRoutes, ctx);
+  await app.register(widgetRoutes, ctx);
+  await app.register(widgetPageRoutes, ctx);
   return app;
 }

@@ -1,0 +1,253 @@
+/**
+ * The missions a widget shows for a visitor's filters: the widget's scope (its diffuseur's diffusion
+ * rules, the annonceurs chosen, its rules, "moderated only"), the visitor's filters from the page's
+ * URL, the page of results and facet counts. Facets are disjunctive: a facet's counts ignore that
+ * facet's own filter, so the visitor sees what each other choice would give.
+ */
+import { badRequest } from "../http/errors.ts";
+import type { WidgetRow } from "../db/schema.ts";
+import type { Condition, EngineQuery, EngineResult, FacetBucket, SearchEngine } from "../search/engine.ts";
+import type { RawQuery } from "../search/query.ts";
+import type { DiffuseurView } from "../search/visibility.ts";
+import { distanceKmOf, widgetScopes, type WidgetType } from "./widget-config.ts";
+
+/** Cards per page: a grid of 6; a carousel scrolls through one longer list. */
+export const PAGE_SIZE = { page: 6, carousel: { benevolat: 25, volontariat: 40 } } as const;
+const MAX_VALUES = 50;
+const MAX_TEXT = 200;
+const MAX_PAGE = 10_000;
+/** Longest duration offered by the « Durée maximale » filter, in months. */
+export const MAX_DURATION_MONTHS = 12;
+
+export interface Place {
+  lat: number;
+  lon: number;
+  label: string;
+}
+
+/** What the visitor chose, as read from the page's URL. */
+export interface WidgetFilters {
+  domain: string[];
+  department: string[];
+  organization: string[];
+  /** `yes`: à distance; `no`: sur place. */
+  remote?: "yes" | "no";
+  minor?: "yes" | "no";
+  accessibility?: true;
+  /** First day (YYYY-MM-DD): missions starting from then. */
+  start?: string;
+  /** Longest duration, in months. */
+  duration?: number;
+  /** The visitor's place (a widget with a fixed place ignores it). */
+  place?: Place;
+  /** 1-based. */
+  page: number;
+}
+
+export type FacetName = "domain" | "department" | "organization" | "remote";
+
+export interface WidgetResult {
+  total: number;
+  hits: EngineResult["hits"];
+  page: number;
+  pageCount: number;
+  pageSize: number;
+  facets: Record<FacetName, FacetBucket[]>;
+  /** The place searched around, when there is one (the widget's or the visitor's). */
+  place?: Place & { distanceKm: number; fixed: boolean };
+}
+
+const invalid = (param: string, message: string) => badRequest("INVALID_QUERY", `Paramètre « ${param} » invalide : ${message}`, [{ field: param, message }]);
+
+function one(raw: RawQuery, name: string): string | undefined {
+  const v = raw[name];
+  const value = (Array.isArray(v) ? v.at(-1) : v)?.trim();
+  if (value && value.length > MAX_TEXT) throw invalid(name, `${MAX_TEXT} caractères au plus`);
+  return value || undefined;
+}
+
+function list(raw: RawQuery, name: string): string[] {
+  const v = raw[name];
+  if (v === undefined) return [];
+  const values = [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s && s !== "none"))];
+  if (values.length > MAX_VALUES) throw invalid(name, `${MAX_VALUES} valeurs au plus`);
+  if (values.some((s) => s.length > MAX_TEXT)) throw invalid(name, `valeur trop longue (${MAX_TEXT} caractères au plus)`);
+  return values;
+}
+
+function yesNo(raw: RawQuery, name: string): "yes" | "no" | undefined {
+  const v = one(raw, name);
+  if (v === undefined) return undefined;
+  if (v !== "yes" && v !== "no") throw invalid(name, "yes ou no attendu");
+  return v;
+}
+
+function coordinate(raw: RawQuery, name: "lat" | "lon"): number | undefined {
+  const v = one(raw, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  const limit = name === "lat" ? 90 : 180;
+  if (!Number.isFinite(n) || Math.abs(n) > limit) throw invalid(name, `nombre entre -${limit} et ${limit} attendu`);
+  return n;
+}
+
+/**
+ * The visitor's filters from the page's query string (400 naming the parameter when one is wrong).
+ * `lat`/`lon` with `city` (the place's label) give the place; `from` (today's offset) is read when
+ * `page` is absent.
+ */
+export function parseWidgetFilters(raw: RawQuery, pageSize: number): WidgetFilters {
+  const filters: WidgetFilters = { domain: list(raw, "domain"), department: list(raw, "department"), organization: list(raw, "organization"), page: 1 };
+  const remote = yesNo(raw, "remote");
+  if (remote) filters.remote = remote;
+  const minor = yesNo(raw, "minor");
+  if (minor) filters.minor = minor;
+  const accessibility = one(raw, "accessibility");
+  if (accessibility !== undefined) {
+    if (accessibility !== "reducedMobilityAccessible") throw invalid("accessibility", "reducedMobilityAccessible attendu");
+    filters.accessibility = true;
+  }
+  const start = one(raw, "start");
+  if (start !== undefined) {
+    const day = start.slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw invalid("start", "date AAAA-MM-JJ attendue");
+    filters.start = day;
+  }
+  const duration = one(raw, "duration");
+  if (duration !== undefined) {
+    const months = Number(duration);
+    if (!Number.isInteger(months) || months < 1 || months > MAX_DURATION_MONTHS) throw invalid("duration", `nombre de mois entre 1 et ${MAX_DURATION_MONTHS} attendu`);
+    filters.duration = months;
+  }
+  const lat = coordinate(raw, "lat");
+  const lon = coordinate(raw, "lon");
+  if ((lat === undefined) !== (lon === undefined)) throw invalid(lat === undefined ? "lat" : "lon", "lat et lon vont ensemble");
+  if (lat !== undefined && lon !== undefined) filters.place = { lat, lon, label: one(raw, "city") ?? "Ma position" };
+  const page = one(raw, "page");
+  const from = one(raw, "from");
+  if (page !== undefined) {
+    const n = Number(page);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw invalid("page", `entier entre 1 et ${MAX_PAGE} attendu`);
+    filters.page = n;
+  } else if (from !== undefined) {
+    const n = Number(from);
+    if (!Number.isInteger(n) || n < 0) throw invalid("from", "entier positif attendu");
+    filters.page = Math.min(MAX_PAGE, Math.floor(n / pageSize) + 1);
+  }
+  return filters;
+}
+
+export function pageSizeOf(widget: Pick<WidgetRow, "style" | "type">): number {
+  return widget.style === "page" ? PAGE_SIZE.page : PAGE_SIZE.carousel[widget.type as WidgetType];
+}
+
+const parisHour = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", hour: "2-digit", hourCycle: "h23" });
+
+/** The instant a Paris day begins (UTC+1 in winter, UTC+2 in summer). */
+export function parisMidnight(day: string): number {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  return utcMidnight - Number(parisHour.format(utcMidnight)) * 3_600_000;
+}
+
+/** « À distance »: the missions possible or only remotely; « sur place »: all but the remote-only ones (a mission without the field is on site). */
+const REMOTE_VALUES = ["possible", "full"];
+const ON_SITE: Condition = { field: "remote", operator: "is_not", value: "full" };
+
+/** The engine query of a widget and filters, without the filters of `without` (for its facet). */
+function engineQuery(widget: WidgetRow, view: DiffuseurView, filters: WidgetFilters, onlyIds: ReadonlySet<string> | undefined, without?: FacetName): Omit<EngineQuery, "skip" | "limit"> {
+  const onSite = without !== "remote" && filters.remote === "no";
+  const scopes = widgetScopes(view.scopes, widget).map((scope) => (onSite ? { ...scope, conditions: [...scope.conditions, ON_SITE] } : scope));
+  const q: Omit<EngineQuery, "skip" | "limit"> = { scopes, onlyIds };
+  if (without !== "domain" && filters.domain.length) q.domain = filters.domain;
+  if (without !== "department" && filters.department.length) q.departmentName = filters.department;
+  if (without !== "organization" && filters.organization.length) q.organizationName = filters.organization;
+  if (without !== "remote" && filters.remote === "yes") q.remote = REMOTE_VALUES;
+  if (filters.minor) q.openToMinors = filters.minor === "yes";
+  if (filters.accessibility) q.reducedMobilityAccessible = true;
+  if (filters.start) q.startAt = { op: "gt", value: parisMidnight(filters.start) - 1 };
+  if (filters.duration) q.maxDurationMonths = filters.duration;
+  const place = placeOf(widget, filters);
+  if (place) {
+    q.geo = { lat: place.lat, lon: place.lon, distanceKm: place.distanceKm };
+    q.sort = "distance";
+  }
+  return q;
+}
+
+/** The widget's fixed place, else the visitor's. */
+export function placeOf(widget: Pick<WidgetRow, "location" | "distance">, filters: Pick<WidgetFilters, "place">): WidgetResult["place"] {
+  const distanceKm = distanceKmOf(widget.distance);
+  if (widget.location) return { ...widget.location, distanceKm, fixed: true };
+  return filters.place ? { ...filters.place, distanceKm, fixed: false } : undefined;
+}
+
+/** « Sur place » / « à distance » counts from the counts per remote value and the total. */
+function remoteBuckets(buckets: readonly FacetBucket[], total: number): FacetBucket[] {
+  const count = (key: string) => buckets.find((b) => b.key === key)?.doc_count ?? 0;
+  return [
+    { key: "no", doc_count: total - count("full") },
+    { key: "yes", doc_count: count("possible") + count("full") },
+  ].filter((b) => b.doc_count > 0);
+}
+
+const FACET_OF: Record<FacetName, (r: EngineResult) => FacetBucket[]> = {
+  domain: (r) => r.facets?.domains ?? [],
+  department: (r) => r.facets?.departmentName ?? [],
+  organization: (r) => r.facets?.organizations ?? [],
+  remote: (r) => remoteBuckets(r.facets?.remote ?? [], r.total),
+};
+
+const active: Record<FacetName, (f: WidgetFilters) => boolean> = {
+  domain: (f) => f.domain.length > 0,
+  department: (f) => f.department.length > 0,
+  organization: (f) => f.organization.length > 0,
+  remote: (f) => f.remote !== undefined,
+};
+
+/**
+ * One page of the widget's missions for these filters, with the facets. `moderatedIds`: the
+ * missions a moderator accepted or published, read only when the widget shows those alone.
+ */
+export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, filters: WidgetFilters, moderatedIds: () => ReadonlySet<string>): WidgetResult {
+  const onlyIds = onlyIdsOf(view, widget, moderatedIds);
+  const pageSize = pageSizeOf(widget);
+  const base = engineQuery(widget, view, filters, onlyIds);
+  const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / pageSize));
+  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true });
+  let page = filters.page;
+  // A page past the end (results changed since the link was made) shows the last one.
+  if (result.total > 0 && result.hits.length === 0) {
+    page = pageCountOf(result.total);
+    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true });
+  }
+  const facets = {} as WidgetResult["facets"];
+  for (const name of Object.keys(FACET_OF) as FacetName[]) {
+    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true }) : result;
+    facets[name] = FACET_OF[name](counted);
+  }
+  const place = placeOf(widget, filters);
+  return { total: result.total, hits: result.hits, page, pageCount: pageCountOf(result.total), pageSize, facets, ...(place ? { place } : {}) };
+}
+
+/** The missions a moderator diffuseur accepted, narrowed to the moderated ones when the widget asks. */
+function onlyIdsOf(view: DiffuseurView, widget: WidgetRow, moderatedIds: () => ReadonlySet<string>): ReadonlySet<string> | undefined {
+  if (!widget.moderated_only) return view.onlyIds;
+  const moderated = moderatedIds();
+  const own = view.onlyIds;
+  return own ? new Set([...own].filter((id) => moderated.has(id))) : moderated;
+}
+
+/** Whether the widget shows this mission (whatever the visitor's filters and place). */
+export function widgetShows(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, missionId: string, moderatedIds: () => ReadonlySet<string>): boolean {
+  const onlyIds = onlyIdsOf(view, widget, moderatedIds);
+  if (onlyIds && !onlyIds.has(missionId)) return false;
+  const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
+  const query = engineQuery({ ...widget, location: null }, view, filters, new Set([missionId]));
+  return engine.search({ ...query, skip: 0, limit: 1 }).total > 0;
+}
+
+/** The number of missions the configuration shows, before any visitor filter (the widget's place applies). */
+export function countWidget(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, moderatedIds: () => ReadonlySet<string>): number {
+  const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
+  return engine.search({ ...engineQuery(widget, view, filters, onlyIdsOf(view, widget, moderatedIds)), skip: 0, limit: 0 }).total;
+}
