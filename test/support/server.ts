@@ -28,7 +28,11 @@ export interface TestServer {
 
 let counter = 0;
 
-export async function startTestServer(overrides: Partial<Config> = {}, options: { loadIndex?: boolean } = {}): Promise<TestServer> {
+/**
+ * `publicUrlIsServer`: the links the service hands out (tracked redirects, widget pages) point at
+ * this server itself, for tests that follow them in a browser.
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, options: { loadIndex?: boolean; publicUrlIsServer?: boolean } = {}): Promise<TestServer> {
   const { databaseUrl, dataDir } = inject("database");
   const base = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", PUBLIC_URL: "https://api-engagement.test" });
   const database = await openDatabase({ databaseUrl, dataDir }, { maxConnections: 4 });
@@ -42,6 +46,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  if (options.publicUrlIsServer) config.publicUrl = url;
 
   const request: TestServer["request"] = async (path, init = {}) => {
     const headers = new Headers(init.headers);

@@ -9,7 +9,8 @@
   // ——— height for the embedding page
   var lastHeight = 0;
   function postHeight() {
-    var height = Math.ceil(doc.documentElement.scrollHeight);
+    // The body's own height: the document's scrollHeight never goes below the frame's height.
+    var height = Math.ceil(doc.body.getBoundingClientRect().height);
     if (height === lastHeight || window.parent === window) return;
     lastHeight = height;
     window.parent.postMessage({ type: "resize", height: height, source: "api-engagement-widget" }, "*");
