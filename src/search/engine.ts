@@ -146,7 +146,11 @@ export interface EngineQuery {
   skip: number;
   limit: number; // limit up to 10,000
   facets?: boolean;
+  /** The facets counted (default: all; the others come back empty). */
+  facetFields?: readonly FacetField[];
 }
+
+export type FacetField = "domains" | "activities" | "departmentName" | "publishers" | "remote" | "type" | "organizations";
 
 export interface FacetBucket {
   key: string;
@@ -286,6 +290,8 @@ export class SearchEngine {
   /** Visible docs by scopes (JSON), valid while `version` is unchanged; insertion order = age. */
   private readonly visibilityCache = new Map<string, { version: number; bits: Bits }>();
   private readonly visibilityCacheSize: number;
+  /** Keys of scope lists by identity (a list is never changed once searched with). */
+  private readonly scopeKeys = new WeakMap<readonly Scope[], string>();
 
   /** `visibilityCacheSize`: how many scope sets keep their visible docs between writes (default 16). */
   constructor(options: { visibilityCacheSize?: number } = {}) {
@@ -566,7 +572,7 @@ export class SearchEngine {
 
     const total = popcount(result);
     const out: EngineResult = { total, hits: [] };
-    if (q.facets) out.facets = this.facets(result, total);
+    if (q.facets) out.facets = this.facets(result, total, q.facetFields ? new Set(q.facetFields) : undefined);
 
     if (words && total > 0) {
       // Every doc of the result holds every word, so the first word sets the score of all of them.
@@ -607,11 +613,21 @@ export class SearchEngine {
     this.scratchUsed--;
   }
 
+  /** The cache key of a scope list, computed once per list (callers keep their lists while they hold). */
+  private scopesKey(scopes: readonly Scope[]): string {
+    let key = this.scopeKeys.get(scopes);
+    if (key === undefined) {
+      key = JSON.stringify(scopes);
+      this.scopeKeys.set(scopes, key);
+    }
+    return key;
+  }
+
   /** Docs visible through the scopes (the query's first scratch bitset, kept until the end). */
   private visible(scopes: readonly Scope[]): Bits {
     const result = this.takeBits();
     if (scopes.length === 0) return result;
-    const key = this.visibilityCacheSize > 0 ? JSON.stringify(scopes) : null;
+    const key = this.visibilityCacheSize > 0 ? this.scopesKey(scopes) : null;
     if (key !== null) {
       const cached = this.visibilityCache.get(key);
       if (cached && cached.version === this.version && cached.bits.length === result.length) {
@@ -921,10 +937,7 @@ export class SearchEngine {
 
   // --- facets ----------------------------------------------------------------------------------------
 
-  private facets(result: Bits, total: number): NonNullable<EngineResult["facets"]> {
-    const singles = [this.domain, this.firstDepartment, this.publisher, this.remote, this.type, this.orgName] as const;
-    const counts = singles.map((index) => new Int32Array(index.codeLimit + 1));
-    const activityCounts = new Int32Array(this.activities.codeLimit + 1);
+  private facets(result: Bits, total: number, fields: ReadonlySet<FacetField> | undefined): NonNullable<EngineResult["facets"]> {
     // Count over the result, or over its complement among live docs when that is smaller.
     const complement = total * 2 > this.liveCount;
     let bits = result;
@@ -933,32 +946,24 @@ export class SearchEngine {
       bits.set(this.alive.subarray(0, bits.length));
       andNotInto(bits, result);
     }
-    const [cDomain, cDepartment, cPublisher, cRemote, cType, cOrg] = counts as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
-    const domainCodes = this.domain.codes;
-    const departmentCodes = this.firstDepartment.codes;
-    const publisherCodes = this.publisher.codes;
-    const remoteCodes = this.remote.codes;
-    const typeCodes = this.type.codes;
-    const orgCodes = this.orgName.codes;
-    const activityHead = this.activities.elemHead;
-    const nodeNext = this.activities.nodeNextOfElem;
-    const nodeCode = this.activities.nodeCode;
-    for (let w = 0; w < bits.length; w++) {
-      let x = bits[w]!;
-      const base = w << 5;
-      while (x !== 0) {
-        const low = x & -x;
-        const s = base + 31 - Math.clz32(low);
-        x ^= low;
-        cDomain[domainCodes[s]! + 1]!++;
-        cDepartment[departmentCodes[s]! + 1]!++;
-        cPublisher[publisherCodes[s]! + 1]!++;
-        cRemote[remoteCodes[s]! + 1]!++;
-        cType[typeCodes[s]! + 1]!++;
-        cOrg[orgCodes[s]! + 1]!++;
-        for (let n = activityHead[s]!; n !== NONE; n = nodeNext[n]!) activityCounts[nodeCode[n]! + 1]!++;
-      }
-    }
+    // The slots counted, once; then one tight loop per facet asked.
+    const slots = this.sortSlots;
+    const n = collectBits(bits, slots);
+    const wants = (field: FacetField) => !fields || fields.has(field);
+    const countSingle = <K>(index: SingleIndex<K>): Int32Array => {
+      const c = new Int32Array(index.codeLimit + 1);
+      const codes = index.codes;
+      for (let i = 0; i < n; i++) c[codes[slots[i]!]! + 1]!++;
+      return c;
+    };
+    const countActivities = (): Int32Array => {
+      const c = new Int32Array(this.activities.codeLimit + 1);
+      const activityHead = this.activities.elemHead;
+      const nodeNext = this.activities.nodeNextOfElem;
+      const nodeCode = this.activities.nodeCode;
+      for (let i = 0; i < n; i++) for (let node = activityHead[slots[i]!]!; node !== NONE; node = nodeNext[node]!) c[nodeCode[node]! + 1]!++;
+      return c;
+    };
     const buckets = <K>(index: SingleIndex<K> | MultiIndex<K>, c: Int32Array): FacetBucket[] => {
       const out: FacetBucket[] = [];
       for (let code = 0; code < index.codeLimit; code++) {
@@ -971,14 +976,15 @@ export class SearchEngine {
       return out;
     };
     if (complement) this.releaseBits();
+    const single = <K>(field: FacetField, index: SingleIndex<K>) => (wants(field) ? buckets(index, countSingle(index)) : []);
     return {
-      domains: buckets(this.domain, cDomain),
-      activities: buckets(this.activities, activityCounts),
-      departmentName: buckets(this.firstDepartment, cDepartment),
-      publishers: buckets(this.publisher, cPublisher),
-      remote: buckets(this.remote, cRemote),
-      type: buckets(this.type, cType),
-      organizations: buckets(this.orgName, cOrg),
+      domains: single("domains", this.domain),
+      activities: wants("activities") ? buckets(this.activities, countActivities()) : [],
+      departmentName: single("departmentName", this.firstDepartment),
+      publishers: single("publishers", this.publisher),
+      remote: single("remote", this.remote),
+      type: single("type", this.type),
+      organizations: single("organizations", this.orgName),
     };
   }
 
