@@ -32,6 +32,7 @@
  *   BENCH_SECONDS         measured seconds per page (default 10)
  *   BENCH_WARMUP_SECONDS  warm-up seconds per page (default 2)
  *   BENCH_MISSIONS        catalogue size (default 200000)
+ *   BENCH_KEEP_DB         "true": keep the database (its name is printed)
  */
 import fs from "node:fs";
 import http from "node:http";
@@ -48,6 +49,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const MISSIONS = Number(process.env.BENCH_MISSIONS ?? 200_000);
 const CONNECTIONS = 10;
+const KEEP_DB = process.env.BENCH_KEEP_DB === "true";
 const TARGETS = { p95Ms: 50, weightKb: 150 };
 const PARIS = { lat: 48.8566, lon: 2.3522 };
 
@@ -65,13 +67,17 @@ interface Measure {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round1 = (x: number) => Number(x.toFixed(1));
 
-/** autocannon on one path: warm-up, then every response's latency. */
-async function measure(url: string, pathAndQuery: string): Promise<Measure> {
+/**
+ * autocannon on one path (or on the paths `next` gives, one per request): warm-up, then every
+ * response's latency.
+ */
+async function measure(url: string, pathAndQuery: string, next?: () => string): Promise<Measure> {
   const headers = { "accept-encoding": "br, gzip", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36" };
-  await autocannon({ url: `${url}${pathAndQuery}`, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers });
+  const requests = next ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, path: next() }) as autocannon.Request }] : undefined;
+  await autocannon({ url: `${url}${pathAndQuery}`, connections: CONNECTIONS, duration: WARMUP_SECONDS, headers, requests });
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url: `${url}${pathAndQuery}`, connections: CONNECTIONS, duration: SECONDS, headers }, (err, done) => (err ? reject(err) : resolve(done)));
+    const instance = autocannon({ url: `${url}${pathAndQuery}`, connections: CONNECTIONS, duration: SECONDS, headers, requests }, (err, done) => (err ? reject(err) : resolve(done)));
     instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   });
   latencies.sort((a, b) => a - b);
@@ -125,7 +131,8 @@ async function main() {
   const stop = async () => {
     killChildren();
     await pool.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    if (KEEP_DB) console.error(`database kept: ${dbName}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end().catch(() => undefined);
   };
   process.on("SIGINT", () => void stop().then(() => process.exit(130)));
@@ -159,20 +166,44 @@ async function main() {
     const count = /<p id="w-count"[^>]*>([^<]+)/.exec(await probe.text())?.[1];
     console.error(`first page after ${firstPageS} s (index load): ${count}`);
 
-    const pages: Array<{ name: string; path: string; description: string }> = [
+    // Every request different (no two alike in a run, so no answer is reused): the grid's pages in
+    // turn; a domain and a page; a place near one of ten cities (each a few metres from the last);
+    // a department, a domain and a page.
+    const CITIES = [[48.8566, 2.3522], [45.764, 4.8357], [43.2965, 5.3698], [43.6047, 1.4442], [43.7102, 7.262], [47.2184, -1.5536], [48.5734, 7.7521], [43.6108, 3.8767], [44.8378, -0.5792], [50.6292, 3.0573]] as const;
+    const DOMAINS = ["sante", "sport", "education", "culture-loisirs", "environnement", "solidarite-insertion"];
+    const DEPARTMENTS = ["Paris", "Rhône", "Bouches-du-Rhône", "Haute-Garonne", "Gironde", "Nord", "Loire-Atlantique", "Bas-Rhin"];
+    let n = 0;
+    const varied = () => {
+      n += 1;
+      const page = 1 + Math.floor(n / 4);
+      switch (n % 4) {
+        case 0:
+          return `/w/${ids.grid}?page=${page}`;
+        case 1:
+          return `/w/${ids.grid}?domain=${DOMAINS[page % DOMAINS.length]}&page=${1 + Math.floor(page / DOMAINS.length)}`;
+        case 2: {
+          const [lat, lon] = CITIES[page % CITIES.length]!;
+          return `/w/${ids.grid}?lat=${(lat + page * 1e-5).toFixed(5)}&lon=${lon}&city=Ville`;
+        }
+        default:
+          return `/w/${ids.grid}?department=${encodeURIComponent(DEPARTMENTS[page % DEPARTMENTS.length]!)}&domain=${DOMAINS[Math.floor(page / DEPARTMENTS.length) % DOMAINS.length]}&page=${1 + Math.floor(page / 48)}`;
+      }
+    };
+    const pages: Array<{ name: string; path: string; description: string; next?: () => string }> = [
       { name: "grid", path: `/w/${ids.grid}`, description: "bénévolat grid, first page and facets" },
       { name: "gridNearParis", path: `/w/${ids.grid}?lat=${PARIS.lat}&lon=${PARIS.lon}&city=Paris`, description: "the visitor's place (Paris, 25 km)" },
       { name: "gridFiltered", path: `/w/${ids.grid}?domain=sante&department=Paris`, description: "two filters, facets without each" },
       { name: "fixedPlace", path: `/w/${ids.fixed}`, description: "fixed place (Lyon, 25 km) and a rule" },
       { name: "carousel", path: `/w/${ids.carousel}`, description: "carousel, 25 cards" },
       { name: "volontariat", path: `/w/${ids.volontariat}`, description: "volontariat grid" },
+      { name: "varied", path: `/w/${ids.grid}`, description: "every request a different page: pages, domains, places, a department (no answer reused)", next: varied },
     ];
     const baseline = await measure(service.url, "/health");
     console.error(`baseline GET /health: ${JSON.stringify(baseline)}`);
     const results: Record<string, Measure & { path: string; description: string; matches: string | undefined; p95Met: boolean; p50VsHealth: number }> = {};
     for (const page of pages) {
       const html = await (await fetch(`${service.url}${page.path}`)).text();
-      const m = await measure(service.url, page.path);
+      const m = await measure(service.url, page.path, page.next);
       const ok = m.non2xx === 0 && m.errors === 0 && m.requests > 0;
       results[page.name] = { path: page.path, description: page.description, matches: /<p id="w-count"[^>]*>([^<]+)/.exec(html)?.[1], ...m, p95Met: ok && m.p95 <= TARGETS.p95Ms, p50VsHealth: round1(m.p50 / Math.max(baseline.p50, 0.1)) };
       console.error(`${page.name}: ${results[page.name]!.matches} — p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ${m.reqPerS} req/s`);

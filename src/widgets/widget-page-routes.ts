@@ -16,7 +16,8 @@ import { sanitizeMissionHtml } from "../missions/rules/text.ts";
 import type { RawQuery } from "../search/query.ts";
 import { searchPlaces } from "./place-search.ts";
 import { type Card, detailPage, listPage, messagePage, type PageContext } from "./widget-page.ts";
-import { pageSizeOf, parseWidgetFilters, searchWidget, widgetShows, type WidgetFilters } from "./widget-search.ts";
+import type { DiffuseurView } from "../search/visibility.ts";
+import { pageSizeOf, parseWidgetFilters, searchWidget, widgetShows, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
 
 interface Asset {
   path: string;
@@ -58,7 +59,7 @@ function contentSecurityPolicy(nonce: string): string {
 function sendCompressed(request: FastifyRequest, reply: FastifyReply, body: Buffer | string, precompressed?: { gzip: Buffer; br: Buffer }) {
   const accepted = String(request.headers["accept-encoding"] ?? "");
   reply.header("vary", "accept-encoding");
-  if (/\bbr\b/.test(accepted)) return reply.header("content-encoding", "br").send(precompressed?.br ?? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }));
+  if (/\bbr\b/.test(accepted)) return reply.header("content-encoding", "br").send(precompressed?.br ?? zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }));
   if (/\bgzip\b/.test(accepted)) return reply.header("content-encoding", "gzip").send(precompressed?.gzip ?? zlib.gzipSync(body, { level: 6 }));
   return reply.send(body);
 }
@@ -154,6 +155,27 @@ export async function widgetPageRoutes(app: FastifyInstance, ctx: RouteContext):
 
   const moderatedIds = () => catalog.moderatedIds();
 
+  /**
+   * Results of identical pages (same widget configuration, same filters), valid until the catalogue
+   * changes for the widget's diffuseur (its state tag is part of the key): every visitor of a
+   * partner's page asks for the same first page.
+   */
+  const results = new Map<string, WidgetResult>();
+  const RESULTS_MAX = 2000;
+  const cachedSearch = (view: DiffuseurView, widget: WidgetRow, filters: WidgetFilters): WidgetResult => {
+    // A moderator's decisions are not in the diffuseur's state tag: "moderated only" is always searched.
+    if (widget.moderated_only) return searchWidget(catalog.engine, view, widget, filters, moderatedIds);
+    // Outdated entries are never read again (their tag is gone) and leave by age.
+    const key = JSON.stringify([catalog.stateTag(view), widget.id, new Date(widget.updated_at).getTime(), filters]);
+    let result = results.get(key);
+    if (!result) {
+      result = searchWidget(catalog.engine, view, widget, filters, moderatedIds);
+      if (results.size >= RESULTS_MAX) results.delete(results.keys().next().value as string);
+      results.set(key, result);
+    }
+    return result;
+  };
+
   app.get<{ Params: { widgetId: string } }>(
     "/w/:widgetId",
     {
@@ -169,7 +191,7 @@ export async function widgetPageRoutes(app: FastifyInstance, ctx: RouteContext):
       const opened = await open(request, reply, request.params.widgetId);
       if (!opened) return reply;
       const { page, view, filters, notice } = opened;
-      const result = view ? searchWidget(catalog.engine, view, page.widget, filters, moderatedIds) : { total: 0, hits: [], page: 1, pageCount: 1, pageSize: 6, facets: { domain: [], department: [], organization: [], remote: [] } };
+      const result = view ? cachedSearch(view, page.widget, filters) : { total: 0, hits: [], page: 1, pageCount: 1, pageSize: 6, facets: { domain: [], department: [], organization: [], remote: [] } };
       const records = await catalog.records.get(result.hits.map((h) => h.id));
       const byId = new Map(records.map((r) => [r.mission.id, r]));
       const cards: Card[] = result.hits.flatMap((hit) => {

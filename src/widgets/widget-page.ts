@@ -78,10 +78,13 @@ function valueId(value: string): string {
   return (h >>> 0).toString(36);
 }
 
-function checkboxFacet(name: "domain" | "department" | "organization", legend: string, buckets: readonly FacetBucket[], chosen: readonly string[], label: (key: string) => string): Html | null {
+/** Values listed per facet at most, largest first (a catalogue has thousands of organisations). */
+export const MAX_FACET_VALUES = 30;
+
+function checkboxFacet(name: "domain" | "department" | "organization", legend: string, buckets: readonly FacetBucket[], chosen: readonly string[], label: (key: string) => string, max = MAX_FACET_VALUES): Html | null {
   // Chosen values stay listed (count 0 when nothing else matches) so that they can be unticked.
-  const keys = new Map(buckets.map((b) => [b.key, b.doc_count]));
-  for (const key of chosen) if (!keys.has(key)) keys.set(key, 0);
+  const keys = new Map(buckets.slice(0, max).map((b) => [b.key, b.doc_count]));
+  for (const key of chosen) if (!keys.has(key)) keys.set(key, buckets.find((b) => b.key === key)?.doc_count ?? 0);
   if (keys.size === 0) return null;
   const open = chosen.length > 0;
   return html`<details class="w-facet"${open ? trusted(" open") : ""}><summary>${legend}${chosen.length ? html` <span class="w-chosen">(${chosen.length})</span>` : ""}</summary><fieldset><legend class="w-sr">${legend}</legend><ul>${[...keys].map(
@@ -115,7 +118,8 @@ function filtersForm(ctx: PageContext, filters: WidgetFilters, result: WidgetRes
       ]
     : [
         selectField("remote", "Sur place ou à distance", [["no", `Sur place (${remoteCount("no").toLocaleString("fr-FR")})`], ["yes", `À distance (${remoteCount("yes").toLocaleString("fr-FR")})`]], filters.remote),
-        checkboxFacet("department", "Départements", f.department, filters.department, (k) => k),
+        // Every department (about a hundred): a visitor looks for its own.
+        checkboxFacet("department", "Départements", f.department, filters.department, (k) => k, 200),
         checkboxFacet("organization", "Organisations", f.organization, filters.organization, (k) => k),
       ];
   return html`<form id="w-filters" class="w-filters" method="get" action="/w/${ctx.widget.id}" role="search" aria-label="Filtrer les missions">${ctx.notrack ? html`<input type="hidden" name="notrack" value="1">` : ""}${common}${specific}<div class="w-actions"><button type="submit" class="w-btn">Voir les missions</button><a class="w-reset" href="/w/${ctx.widget.id}${ctx.notrack ? "?notrack=1" : ""}">Réinitialiser</a></div></form>`;

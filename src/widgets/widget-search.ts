@@ -6,7 +6,7 @@
  */
 import { badRequest } from "../http/errors.ts";
 import type { WidgetRow } from "../db/schema.ts";
-import type { Condition, EngineQuery, EngineResult, FacetBucket, SearchEngine } from "../search/engine.ts";
+import type { Condition, EngineQuery, EngineResult, FacetBucket, FacetField, Scope, SearchEngine } from "../search/engine.ts";
 import type { RawQuery } from "../search/query.ts";
 import type { DiffuseurView } from "../search/visibility.ts";
 import { distanceKmOf, widgetScopes, type WidgetType } from "./widget-config.ts";
@@ -153,11 +153,30 @@ export function parisMidnight(day: string): number {
 const REMOTE_VALUES = ["possible", "full"];
 const ON_SITE: Condition = { field: "remote", operator: "is_not", value: "full" };
 
+/**
+ * The widget's scopes, the same list object while the diffuseur's view and the widget are unchanged:
+ * the engine keeps the visible missions of a list between queries.
+ */
+const scopeLists = new WeakMap<DiffuseurView, Map<string, Scope[]>>();
+function scopesOf(view: DiffuseurView, widget: WidgetRow, onSite: boolean): Scope[] {
+  let lists = scopeLists.get(view);
+  if (!lists) {
+    lists = new Map();
+    scopeLists.set(view, lists);
+  }
+  const key = `${widget.id}\u0000${new Date(widget.updated_at).getTime()}\u0000${onSite}`;
+  let scopes = lists.get(key);
+  if (!scopes) {
+    scopes = widgetScopes(view.scopes, widget).map((scope) => (onSite ? { ...scope, conditions: [...scope.conditions, ON_SITE] } : scope));
+    if (lists.size >= 100) lists.delete(lists.keys().next().value as string);
+    lists.set(key, scopes);
+  }
+  return scopes;
+}
+
 /** The engine query of a widget and filters, without the filters of `without` (for its facet). */
 function engineQuery(widget: WidgetRow, view: DiffuseurView, filters: WidgetFilters, onlyIds: ReadonlySet<string> | undefined, without?: FacetName): Omit<EngineQuery, "skip" | "limit"> {
-  const onSite = without !== "remote" && filters.remote === "no";
-  const scopes = widgetScopes(view.scopes, widget).map((scope) => (onSite ? { ...scope, conditions: [...scope.conditions, ON_SITE] } : scope));
-  const q: Omit<EngineQuery, "skip" | "limit"> = { scopes, onlyIds };
+  const q: Omit<EngineQuery, "skip" | "limit"> = { scopes: scopesOf(view, widget, without !== "remote" && filters.remote === "no"), onlyIds };
   if (without !== "domain" && filters.domain.length) q.domain = filters.domain;
   if (without !== "department" && filters.department.length) q.departmentName = filters.department;
   if (without !== "organization" && filters.organization.length) q.organizationName = filters.organization;
@@ -190,6 +209,10 @@ function remoteBuckets(buckets: readonly FacetBucket[], total: number): FacetBuc
   ].filter((b) => b.doc_count > 0);
 }
 
+/** The engine's facets behind the widget's. */
+const FACET_FIELD: Record<FacetName, FacetField> = { domain: "domains", department: "departmentName", organization: "organizations", remote: "remote" };
+const FACET_FIELDS = Object.values(FACET_FIELD);
+
 const FACET_OF: Record<FacetName, (r: EngineResult) => FacetBucket[]> = {
   domain: (r) => r.facets?.domains ?? [],
   department: (r) => r.facets?.departmentName ?? [],
@@ -213,16 +236,16 @@ export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: 
   const pageSize = pageSizeOf(widget);
   const base = engineQuery(widget, view, filters, onlyIds);
   const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / pageSize));
-  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true });
+  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS });
   let page = filters.page;
   // A page past the end (results changed since the link was made) shows the last one.
   if (result.total > 0 && result.hits.length === 0) {
     page = pageCountOf(result.total);
-    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true });
+    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS });
   }
   const facets = {} as WidgetResult["facets"];
   for (const name of Object.keys(FACET_OF) as FacetName[]) {
-    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true }) : result;
+    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]] }) : result;
     facets[name] = FACET_OF[name](counted);
   }
   const place = placeOf(widget, filters);
