@@ -38,4 +38,8 @@ NEWKEY=$(echo "$NEW" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("en
 curl -fsS -H "x-api-key: $NEWKEY" -H 'content-type: application/json' \
   -d '{"clientId":"ci-1","title":"Mission de test CI","description":"Une description","applicationUrl":"https://example.org"}' \
   "http://127.0.0.1:$PORT/v2/mission" | grep -q '"statusCode":"ACCEPTED"'
+# The demo widget printed at start shows missions.
+WIDGET=$(grep -m1 -oE '/w/[0-9a-f-]{36}' "$LOG")
+curl -fsS "http://127.0.0.1:$PORT$WIDGET" | grep -qE '<p id="w-count"[^>]*>[0-9][^<]* missions' \
+  || { cat "$LOG"; echo "the demo widget $WIDGET shows no mission"; exit 1; }
 echo "start smoke test passed"

@@ -486,6 +486,8 @@ async function printWelcome(url: string, config: Config) {
     if (annonceur) {
       lines.push("", "Essayez :", `  curl -H "x-api-key: ${annonceur.apiKey}" "${url}/v0/mymission?limit=2"`);
     }
+    const widget = keys.find((k) => k.widgetId);
+    if (widget) lines.push("", `Widget de ${widget.name} : ${url}/w/${widget.widgetId}`);
   }
   lines.push("");
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -11,6 +11,7 @@ import { allowDiffusion } from "../diffusion/repository.ts";
 import { createMission } from "../missions/publish.ts";
 import type { CreateMissionBody } from "../missions/schemas.ts";
 import { createPublisher } from "../publishers/publishers.ts";
+import { uuidv7 } from "../db/uuid7.ts";
 import { generateDemoData } from "./generate.ts";
 
 export interface DemoKey {
@@ -18,6 +19,8 @@ export interface DemoKey {
   name: string;
   roles: string;
   apiKey: string;
+  /** A diffuseur's demo widget: its page is /w/<widgetId>. */
+  widgetId?: string;
 }
 
 const KEYS_FILE = "demo-keys.json";
@@ -85,6 +88,12 @@ export async function loadDemo(
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+  // The first diffuseur's widget: a bénévolat grid of everything it may show.
+  const widgetOwner = keys.find((k) => k.roles.includes("diffuseur") && !k.roles.includes("modérateur"));
+  if (widgetOwner) {
+    widgetOwner.widgetId = uuidv7();
+    await db.insertInto("widget").values({ id: widgetOwner.widgetId, diffuseur_id: widgetOwner.id, name: "Widget de démonstration" }).execute();
+  }
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(path.join(dataDir, KEYS_FILE), JSON.stringify(keys, null, 2), { mode: 0o600 });
   return { loaded: true, publishers: keys.length, missions: data.missions.length, refused, keys };
