@@ -148,6 +148,13 @@ export interface EngineQuery {
   facets?: boolean;
   /** The facets counted (default: all; the others come back empty). */
   facetFields?: readonly FacetField[];
+  /** Per facet: only its `size` largest buckets, plus those of the `keep` values (a choice shown with its count). */
+  facetLimits?: Partial<Record<FacetField, FacetLimit>>;
+}
+
+export interface FacetLimit {
+  size: number;
+  keep?: readonly string[];
 }
 
 export type FacetField = "domains" | "activities" | "departmentName" | "publishers" | "remote" | "type" | "organizations";
@@ -572,7 +579,7 @@ export class SearchEngine {
 
     const total = popcount(result);
     const out: EngineResult = { total, hits: [] };
-    if (q.facets) out.facets = this.facets(result, total, q.facetFields ? new Set(q.facetFields) : undefined);
+    if (q.facets) out.facets = this.facets(result, total, q.facetFields ? new Set(q.facetFields) : undefined, q.facetLimits);
 
     if (words && total > 0) {
       // Every doc of the result holds every word, so the first word sets the score of all of them.
@@ -937,7 +944,7 @@ export class SearchEngine {
 
   // --- facets ----------------------------------------------------------------------------------------
 
-  private facets(result: Bits, total: number, fields: ReadonlySet<FacetField> | undefined): NonNullable<EngineResult["facets"]> {
+  private facets(result: Bits, total: number, fields: ReadonlySet<FacetField> | undefined, limits: EngineQuery["facetLimits"]): NonNullable<EngineResult["facets"]> {
     // Count over the result, or over its complement among live docs when that is smaller.
     const complement = total * 2 > this.liveCount;
     let bits = result;
@@ -964,22 +971,24 @@ export class SearchEngine {
       for (let i = 0; i < n; i++) for (let node = activityHead[slots[i]!]!; node !== NONE; node = nodeNext[node]!) c[nodeCode[node]! + 1]!++;
       return c;
     };
-    const buckets = <K>(index: SingleIndex<K> | MultiIndex<K>, c: Int32Array): FacetBucket[] => {
+    const buckets = <K>(index: SingleIndex<K> | MultiIndex<K>, c: Int32Array, limit?: FacetLimit): FacetBucket[] => {
+      const countOf = (code: number) => (complement ? index.counts[code]! - c[code + 1]! : c[code + 1]!);
+      if (limit) return topBuckets(index, countOf, limit);
       const out: FacetBucket[] = [];
       for (let code = 0; code < index.codeLimit; code++) {
         const key = index.key(code);
         if (key === undefined) continue;
-        const n = complement ? index.counts[code]! - c[code + 1]! : c[code + 1]!;
+        const n = countOf(code);
         if (n > 0) out.push({ key: String(key), doc_count: n });
       }
-      out.sort((a, b) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      out.sort(byCountThenKey);
       return out;
     };
     if (complement) this.releaseBits();
-    const single = <K>(field: FacetField, index: SingleIndex<K>) => (wants(field) ? buckets(index, countSingle(index)) : []);
+    const single = <K>(field: FacetField, index: SingleIndex<K>) => (wants(field) ? buckets(index, countSingle(index), limits?.[field]) : []);
     return {
       domains: single("domains", this.domain),
-      activities: wants("activities") ? buckets(this.activities, countActivities()) : [],
+      activities: wants("activities") ? buckets(this.activities, countActivities(), limits?.activities) : [],
       departmentName: single("departmentName", this.firstDepartment),
       publishers: single("publishers", this.publisher),
       remote: single("remote", this.remote),
@@ -1031,6 +1040,37 @@ export class SearchEngine {
     }
     return out;
   }
+}
+
+const byCountThenKey = (a: FacetBucket, b: FacetBucket) => b.doc_count - a.doc_count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The `size` largest buckets in facet order (count, then key) without sorting them all (an index
+ * of thousands of organisations, for a list of thirty), then those of `keep` not among them.
+ */
+function topBuckets<K>(index: ValueIndexBase<K>, countOf: (code: number) => number, limit: FacetLimit): FacetBucket[] {
+  const size = Math.max(0, limit.size);
+  const top: FacetBucket[] = [];
+  for (let code = 0; code < index.codeLimit; code++) {
+    const n = countOf(code);
+    if (n <= 0) continue;
+    const last = top[top.length - 1];
+    if (top.length >= size && last && (n < last.doc_count || (n === last.doc_count && String(index.key(code)) > last.key))) continue;
+    const key = index.key(code);
+    if (key === undefined) continue;
+    const bucket = { key: String(key), doc_count: n };
+    let i = top.length;
+    while (i > 0 && byCountThenKey(bucket, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, bucket);
+    if (top.length > size) top.pop();
+  }
+  for (const key of limit.keep ?? []) {
+    if (top.some((b) => b.key === key)) continue;
+    const code = index.code(key as K);
+    const n = code === NONE ? 0 : countOf(code);
+    if (n > 0) top.push({ key, doc_count: n });
+  }
+  return top;
 }
 
 /** Lower case without accents, for rule values compared as text. */

@@ -10,7 +10,7 @@ import type { FacetBucket } from "../search/engine.ts";
 import { domainLabel } from "../taxonomy/domains.ts";
 import { type Html, html, trusted } from "./html.ts";
 import { normalizeColor, textOnColor, DEFAULT_COLOR } from "./widget-config.ts";
-import { MAX_DURATION_MONTHS, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
+import { MAX_DURATION_MONTHS, MAX_FACET_VALUES, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
 
 export interface PageContext {
   widget: WidgetRow;
@@ -77,9 +77,6 @@ function valueId(value: string): string {
   for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(36);
 }
-
-/** Values listed per facet at most, largest first (a catalogue has thousands of organisations). */
-export const MAX_FACET_VALUES = 30;
 
 function checkboxFacet(name: "domain" | "department" | "organization", legend: string, buckets: readonly FacetBucket[], chosen: readonly string[], label: (key: string) => string, max = MAX_FACET_VALUES): Html | null {
   // Chosen values stay listed (count 0 when nothing else matches) so that they can be unticked.

@@ -16,6 +16,11 @@ export const PAGE_SIZE = { page: 6, carousel: { benevolat: 25, volontariat: 40 }
 const MAX_VALUES = 50;
 const MAX_TEXT = 200;
 const MAX_PAGE = 10_000;
+/** Values listed per facet at most, largest first (a catalogue has thousands of organisations). */
+export const MAX_FACET_VALUES = 30;
+/** Departments are all listed (about a hundred): a visitor looks for its own. */
+const MAX_DEPARTMENTS = 200;
+
 /** Longest duration offered by the « Durée maximale » filter, in months. */
 export const MAX_DURATION_MONTHS = 12;
 
@@ -236,16 +241,17 @@ export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: 
   const pageSize = pageSizeOf(widget);
   const base = engineQuery(widget, view, filters, onlyIds);
   const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / pageSize));
-  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS });
+  const facetLimits = { organizations: { size: MAX_FACET_VALUES, keep: filters.organization }, departmentName: { size: MAX_DEPARTMENTS, keep: filters.department } };
+  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS, facetLimits });
   let page = filters.page;
   // A page past the end (results changed since the link was made) shows the last one.
   if (result.total > 0 && result.hits.length === 0) {
     page = pageCountOf(result.total);
-    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS });
+    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS, facetLimits });
   }
   const facets = {} as WidgetResult["facets"];
   for (const name of Object.keys(FACET_OF) as FacetName[]) {
-    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]] }) : result;
+    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]], facetLimits }) : result;
     facets[name] = FACET_OF[name](counted);
   }
   const place = placeOf(widget, filters);

@@ -506,6 +506,22 @@ describe("facets", () => {
     expect(big.facets?.activities).toEqual([bucket("Accueil", 2), bucket("Animation", 1)]);
   });
 
+  it("counts only the facets asked, and keeps a facet to its largest buckets plus the values kept", () => {
+    const only = run(engine, { facets: true, facetFields: ["domains"] }).facets;
+    expect(only?.domains).toEqual([bucket("sante", 2), bucket("sport", 1)]);
+    expect(only?.publishers).toEqual([]);
+    expect(only?.activities).toEqual([]);
+    const full = run(engine, { facets: true }).facets!;
+    const limited = run(engine, { facets: true, facetLimits: { publishers: { size: 1 }, activities: { size: 1, keep: ["Animation", "inconnue"] }, domains: { size: 0, keep: ["sport"] } } }).facets!;
+    expect(limited.publishers).toEqual(full.publishers.slice(0, 1));
+    expect(limited.activities).toEqual([bucket("Accueil", 2), bucket("Animation", 2)]);
+    expect(limited.domains).toEqual([bucket("sport", 1)]);
+    expect(limited.remote).toEqual(full.remote);
+    // Over the complement (a result larger than half the catalogue) too.
+    const big = run(engine, { publisher: [P1, P2, P3], facets: true, facetLimits: { type: { size: 1 } } }).facets!;
+    expect(big.type).toEqual([bucket("benevolat", 2)]);
+  });
+
   it("is absent unless asked, and empty for an empty result", () => {
     expect(run(engine).facets).toBeUndefined();
     const empty = run(engine, { domain: ["none"], facets: true });
