@@ -8,11 +8,10 @@
  * missing browser fails.
  */
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { type Site, startSite } from "../support/site.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const required = process.env.REQUIRE_BROWSER === "1";
@@ -34,16 +33,6 @@ apieng("config", ${JSON.stringify(publisherId)});
 ${extra}
 </script>`;
 
-/** A small site on a loopback port; `pages` by path. */
-async function site(pages: (path: string) => string | undefined): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const html = pages(new URL(req.url ?? "/", "http://site").pathname);
-    res.writeHead(html === undefined ? 404 : 200, { "content-type": "text/html; charset=utf-8" });
-    res.end(html ?? "introuvable");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const page = (title: string, head: string, body: string) =>
   `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>${title}</title>${head}</head><body style="margin:0;font:16px sans-serif">${body}</body></html>`;
@@ -53,8 +42,8 @@ describe.skipIf(!available && !required)("jstag.js dans Chromium", () => {
   let browser: Browser;
   let context: BrowserContext;
   let tab: Page;
-  let annonceurSite: Awaited<ReturnType<typeof site>>;
-  let diffuseurSite: Awaited<ReturnType<typeof site>>;
+  let annonceurSite: Site;
+  let diffuseurSite: Site;
   let annonceur: { id: string; apiKey: string };
   let diffuseur: { id: string };
   let missionId: string;
@@ -87,7 +76,7 @@ describe.skipIf(!available && !required)("jstag.js dans Chromium", () => {
     await server.allow(diffuseur.id, annonceur.id);
 
     const scriptUrl = `${server.url}/jstag.js`;
-    annonceurSite = await site((path) => {
+    annonceurSite = await startSite((path) => {
       if (path === "/candidature")
         return page(
           "Candidater",
@@ -106,7 +95,7 @@ describe.skipIf(!available && !required)("jstag.js dans Chromium", () => {
     });
 
     const link = `${server.url}/r/${missionId}/${diffuseur.id}`;
-    diffuseurSite = await site((path) => {
+    diffuseurSite = await startSite((path) => {
       if (path === "/missions")
         return page(
           "Missions",

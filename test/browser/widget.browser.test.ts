@@ -9,12 +9,11 @@
  * Skipped with a warning when /usr/bin/chromium is missing, unless REQUIRE_BROWSER=1 (CI).
  */
 import fs from "node:fs";
-import http from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { type Browser, type BrowserContext, chromium, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { type Site, startSite } from "../support/site.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const required = process.env.REQUIRE_BROWSER === "1";
@@ -37,16 +36,6 @@ async function waitIn(frame: Frame, expression: string, timeoutMs = 5000): Promi
   }
 }
 
-/** A small site on a loopback port; `pages` by path. */
-async function site(pages: (path: string) => string | undefined): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const html = pages(new URL(req.url ?? "/", "http://site").pathname);
-    res.writeHead(html === undefined ? 404 : 200, { "content-type": "text/html; charset=utf-8" });
-    res.end(html ?? "introuvable");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://localhost:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 const hostPage = (embed: string) => `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Mairie</title></head><body style="margin:0;font:16px sans-serif"><h1>Devenez bénévole</h1>${embed}<p id="after">Fin de la page</p></body></html>`;
 
@@ -54,8 +43,8 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
-  let host: Awaited<ReturnType<typeof site>>;
-  let annonceurSite: Awaited<ReturnType<typeof site>>;
+  let host: Site;
+  let annonceurSite: Site;
   let diffuseur: { id: string; apiKey: string };
   let gridId: string;
   let carouselId: string;
@@ -89,7 +78,7 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
   beforeAll(async () => {
     expect(available, `REQUIRE_BROWSER=1 mais ${CHROMIUM} est absent`).toBe(true);
     server = await startTestServer({}, { publicUrlIsServer: true });
-    annonceurSite = await site((path) => (path === "/candidater" ? "<!doctype html><title>Candidature</title><h1>Merci de votre intérêt</h1>" : undefined));
+    annonceurSite = await startSite((path) => (path === "/candidater" ? "<!doctype html><title>Candidature</title><h1>Merci de votre intérêt</h1>" : undefined));
     const annonceur = await server.partner({ annonceur: true });
     diffuseur = await server.partner({ annonceur: false, widget: true });
     await server.allow(diffuseur.id, annonceur.id);
@@ -116,7 +105,7 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
     carouselId = await create({ name: "Carrousel de la mairie", style: "carousel" });
     const embeds = new Map<string, string>();
     for (const id of [gridId, carouselId]) embeds.set(id, (await server.request(`/v2/widgets/${id}/embed`, { apiKey: diffuseur.apiKey })).body.data.html);
-    host = await site((path) => {
+    host = await startSite((path) => {
       const id = path.startsWith("/embed/") ? path.slice("/embed/".length) : "";
       return embeds.has(id) ? hostPage(embeds.get(id) as string) : undefined;
     });
