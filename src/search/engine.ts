@@ -382,6 +382,15 @@ export class SearchEngine {
     return this.slotById.has(id);
   }
 
+  /** The country codes of the live addresses. */
+  countries(): string[] {
+    const out: string[] = [];
+    this.addrCountry.forEachKey((country, code) => {
+      if (this.addrCountry.counts[code]! > 0) out.push(country);
+    });
+    return out;
+  }
+
   get size(): number {
     return this.liveCount;
   }

@@ -43,6 +43,7 @@ export function stateQuery(filters: WidgetFilters, notrack: boolean, page = 1): 
   if (filters.remote) params.set("remote", filters.remote);
   if (filters.minor) params.set("minor", filters.minor);
   if (filters.accessibility) params.set("accessibility", "reducedMobilityAccessible");
+  if (filters.country) params.set("country", filters.country);
   if (filters.start) params.set("start", filters.start);
   if (filters.duration) params.set("duration", String(filters.duration));
   if (filters.place) {
@@ -111,6 +112,7 @@ function filtersForm(ctx: PageContext, filters: WidgetFilters, result: WidgetRes
         html`<div class="w-select"><label for="f-start">À partir du</label><input id="f-start" type="date" name="start" value="${filters.start ?? ""}"></div>`,
         selectField("duration", "Durée maximale", Array.from({ length: MAX_DURATION_MONTHS - 5 }, (_, i) => [String(i + 6), `${i + 6} mois`] as [string, string]), filters.duration ? String(filters.duration) : undefined),
         selectField("minor", "Accès aux mineurs", [["yes", "Ouvert aux mineurs"], ["no", "Réservé aux majeurs"]], filters.minor),
+        selectField("country", "France ou étranger", [["FR", "En France"], ["NOT_FR", "À l'étranger"]], filters.country),
         html`<div class="w-check"><input type="checkbox" id="f-accessibility" name="accessibility" value="reducedMobilityAccessible"${filters.accessibility ? trusted(" checked") : ""}><label for="f-accessibility">Accessible aux personnes à mobilité réduite</label></div>`,
       ]
     : [

@@ -39,6 +39,8 @@ export interface WidgetFilters {
   remote?: "yes" | "no";
   minor?: "yes" | "no";
   accessibility?: true;
+  /** `FR`: in France; `NOT_FR`: abroad (today's values). */
+  country?: "FR" | "NOT_FR";
   /** First day (YYYY-MM-DD): missions starting from then. */
   start?: string;
   /** Longest duration, in months. */
@@ -112,6 +114,11 @@ export function parseWidgetFilters(raw: RawQuery, pageSize: number): WidgetFilte
     if (accessibility !== "reducedMobilityAccessible") throw invalid("accessibility", "reducedMobilityAccessible attendu");
     filters.accessibility = true;
   }
+  const country = one(raw, "country");
+  if (country !== undefined) {
+    if (country !== "FR" && country !== "NOT_FR") throw invalid("country", "FR ou NOT_FR attendu");
+    filters.country = country;
+  }
   const start = one(raw, "start");
   if (start !== undefined) {
     const day = start.slice(0, 10);
@@ -180,7 +187,7 @@ function scopesOf(view: DiffuseurView, widget: WidgetRow, onSite: boolean): Scop
 }
 
 /** The engine query of a widget and filters, without the filters of `without` (for its facet). */
-function engineQuery(widget: WidgetRow, view: DiffuseurView, filters: WidgetFilters, onlyIds: ReadonlySet<string> | undefined, without?: FacetName): Omit<EngineQuery, "skip" | "limit"> {
+function engineQuery(engine: SearchEngine, widget: WidgetRow, view: DiffuseurView, filters: WidgetFilters, onlyIds: ReadonlySet<string> | undefined, without?: FacetName): Omit<EngineQuery, "skip" | "limit"> {
   const q: Omit<EngineQuery, "skip" | "limit"> = { scopes: scopesOf(view, widget, without !== "remote" && filters.remote === "no"), onlyIds };
   if (without !== "domain" && filters.domain.length) q.domain = filters.domain;
   if (without !== "department" && filters.department.length) q.departmentName = filters.department;
@@ -188,6 +195,9 @@ function engineQuery(widget: WidgetRow, view: DiffuseurView, filters: WidgetFilt
   if (without !== "remote" && filters.remote === "yes") q.remote = REMOTE_VALUES;
   if (filters.minor) q.openToMinors = filters.minor === "yes";
   if (filters.accessibility) q.reducedMobilityAccessible = true;
+  // An address in France, or one abroad (any other country the catalogue has; none: nothing).
+  if (filters.country === "FR") q.country = ["FR"];
+  if (filters.country === "NOT_FR") q.country = engine.countries().filter((c) => c !== "FR").concat("\u0000none");
   if (filters.start) q.startAt = { op: "gt", value: parisMidnight(filters.start) - 1 };
   if (filters.duration) q.maxDurationMonths = filters.duration;
   const place = placeOf(widget, filters);
@@ -239,7 +249,7 @@ const active: Record<FacetName, (f: WidgetFilters) => boolean> = {
 export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, filters: WidgetFilters, moderatedIds: () => ReadonlySet<string>): WidgetResult {
   const onlyIds = onlyIdsOf(view, widget, moderatedIds);
   const pageSize = pageSizeOf(widget);
-  const base = engineQuery(widget, view, filters, onlyIds);
+  const base = engineQuery(engine, widget, view, filters, onlyIds);
   const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / pageSize));
   const facetLimits = { organizations: { size: MAX_FACET_VALUES, keep: filters.organization }, departmentName: { size: MAX_DEPARTMENTS, keep: filters.department } };
   let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS, facetLimits });
@@ -251,7 +261,7 @@ export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: 
   }
   const facets = {} as WidgetResult["facets"];
   for (const name of Object.keys(FACET_OF) as FacetName[]) {
-    const counted = active[name](filters) ? engine.search({ ...engineQuery(widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]], facetLimits }) : result;
+    const counted = active[name](filters) ? engine.search({ ...engineQuery(engine, widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]], facetLimits }) : result;
     facets[name] = FACET_OF[name](counted);
   }
   const place = placeOf(widget, filters);
@@ -271,12 +281,12 @@ export function widgetShows(engine: SearchEngine, view: DiffuseurView, widget: W
   const onlyIds = onlyIdsOf(view, widget, moderatedIds);
   if (onlyIds && !onlyIds.has(missionId)) return false;
   const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
-  const query = engineQuery({ ...widget, location: null }, view, filters, new Set([missionId]));
+  const query = engineQuery(engine, { ...widget, location: null }, view, filters, new Set([missionId]));
   return engine.search({ ...query, skip: 0, limit: 1 }).total > 0;
 }
 
 /** The number of missions the configuration shows, before any visitor filter (the widget's place applies). */
 export function countWidget(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, moderatedIds: () => ReadonlySet<string>): number {
   const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
-  return engine.search({ ...engineQuery(widget, view, filters, onlyIdsOf(view, widget, moderatedIds)), skip: 0, limit: 0 }).total;
+  return engine.search({ ...engineQuery(engine, widget, view, filters, onlyIdsOf(view, widget, moderatedIds)), skip: 0, limit: 0 }).total;
 }

@@ -139,7 +139,7 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
     await tab.close();
   });
 
-  it("filters by mouse and pages by keyboard without reloading, the state in the URL and the focus kept", async () => {
+  it("filters and pages by mouse and by keyboard without reloading, the state in the URL and the focus kept", async () => {
     const { tab, frame } = await embedded(gridId);
     await frame.evaluate("window.stays = true");
     await frame.click("details.w-facet summary >> text=Domaines");
@@ -148,19 +148,26 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
     expect(await frame.evaluate("location.search")).toBe("?domain=sport");
     expect(await frame.evaluate("window.stays")).toBe(true);
     expect(await frame.evaluate('document.activeElement.getAttribute("value")')).toBe("sport");
-    // Back to everything, then page 2 by keyboard.
+    // Back to everything; page 2 by mouse, then page 3 by keyboard from where the focus stayed.
     await frame.click("a.w-reset");
     await waitIn(frame, 'document.getElementById("w-count").textContent === "14 missions, page 1 sur 3"');
-    await frame.focus("a.w-page-next");
-    await frame.press("a.w-page-next", "Enter");
+    await frame.click("a.w-page-next");
     await waitIn(frame, 'location.search === "?page=2"');
     expect(await frame.evaluate('document.activeElement.getAttribute("data-page")')).toBe("next");
     expect(await frame.evaluate(`document.querySelector('.w-pages a[aria-current="page"]').textContent`)).toBe("2");
     expect(await frame.evaluate("window.stays")).toBe(true);
-    // A keyboard user goes on to page 3 from where the focus is.
     await tab.keyboard.press("Enter");
     await waitIn(frame, 'location.search === "?page=3"');
     expect(await frame.$$eval(".w-card", (cards) => cards.length)).toBe(2);
+    // A filter by keyboard: open the departments, tick the first one with the space bar.
+    await frame.focus('details.w-facet summary:has-text("Départements")');
+    await tab.keyboard.press("Enter");
+    await tab.keyboard.press("Tab");
+    const ticked = await frame.evaluate<string>("document.activeElement.value");
+    await tab.keyboard.press("Space");
+    await waitIn(frame, `location.search === "?department=${encodeURIComponent(ticked)}"`);
+    expect(await frame.evaluate("document.activeElement.checked && document.activeElement.value")).toBe(ticked);
+    expect(await frame.textContent("#w-count")).toMatch(/^[45] missions$/);
     // Without a script, the same links and form work: the state is in the URL.
     const plain = await browser.newContext({ userAgent: USER_AGENT, javaScriptEnabled: false });
     const noJs = await plain.newPage();

@@ -31,6 +31,7 @@ beforeAll(async () => {
     ...org('Asso "<b>"'),
   });
   await server.publish(annonceur, "volontariat-1", { title: "Service civique en école", type: "volontariat_service_civique", domain: "education", addresses: [LYON], startAt: "2030-01-15", endAt: "2030-09-15", openToMinors: true });
+  await server.publish(annonceur, "volontariat-2", { title: "Volontariat à Genève", type: "volontariat_service_civique", domain: "education", addresses: [{ postalCode: "1201", city: "Genève", country: "CH" }], startAt: "2030-03-01", endAt: "2031-01-01", openToMinors: false, reducedMobilityAccessible: true });
   widgetId = (await server.request("/v2/widgets", { method: "POST", apiKey: diffuseur.apiKey, json: { name: "Widget pages", color: "#ffcc00" } })).body.data.id;
   volontariatId = (await server.request("/v2/widgets", { method: "POST", apiKey: diffuseur.apiKey, json: { name: "Widget SC", type: "volontariat" } })).body.data.id;
 });
@@ -64,7 +65,7 @@ describe("GET /w/:widgetId", () => {
     expect(second.html).toContain('aria-current="page" aria-label="Page 2 (page actuelle)"');
     // The volontariat widget shows volontariat missions only.
     const sc = await page("", volontariatId);
-    expect(titles(sc.html)).toEqual(["Service civique en école"]);
+    expect(titles(sc.html)).toEqual(["Volontariat à Genève", "Service civique en école"]);
     expect(sc.html).toContain("Trouver une mission de volontariat");
     expect(sc.html).toContain("À partir du 15 janvier 2030 · 8 mois");
   });
@@ -88,11 +89,15 @@ describe("GET /w/:widgetId", () => {
     expect(paris.html).toMatch(/Paris · à \d/);
     // Volontariat filters.
     expect(count((await page("?minor=yes", volontariatId)).html)).toBe("1 mission");
-    expect(count((await page("?minor=no", volontariatId)).html)).toBe("Aucune mission");
-    expect(count((await page("?start=2030-01-01&duration=8", volontariatId)).html)).toBe("1 mission");
-    expect(count((await page("?start=2030-02-01", volontariatId)).html)).toBe("Aucune mission");
+    expect(titles((await page("?minor=no", volontariatId)).html)).toEqual(["Volontariat à Genève"]);
+    expect(titles((await page("?start=2030-01-01&duration=8", volontariatId)).html)).toEqual(["Service civique en école"]);
+    expect(titles((await page("?start=2030-02-01", volontariatId)).html)).toEqual(["Volontariat à Genève"]);
     expect(count((await page("?duration=6", volontariatId)).html)).toBe("Aucune mission");
-    expect((await page("?minor=no", volontariatId)).html).toContain("Aucune mission ne correspond à vos critères de recherche.");
+    expect(titles((await page("?accessibility=reducedMobilityAccessible", volontariatId)).html)).toEqual(["Volontariat à Genève"]);
+    expect(titles((await page("?country=FR", volontariatId)).html)).toEqual(["Service civique en école"]);
+    expect(titles((await page("?country=NOT_FR", volontariatId)).html)).toEqual(["Volontariat à Genève"]);
+    expect(titles((await page("?country=NOT_FR", widgetId)).html)).toEqual([]);
+    expect((await page("?start=2032-01-01", volontariatId)).html).toContain("Aucune mission ne correspond à vos critères de recherche.");
   });
 
   it("finds a place typed without JavaScript, by commune name or postal code", async () => {
