@@ -181,6 +181,23 @@ describe.skipIf(!available && !required)("le widget dans Chromium", () => {
     await tab.close();
   });
 
+  it("suggests places as the visitor types, chosen by keyboard, and searches around the place chosen", async () => {
+    const { tab, frame } = await embedded(gridId);
+    await frame.click("#w-place-input");
+    await tab.keyboard.type("lyo");
+    await waitIn(frame, '!document.getElementById("w-place-list").hidden && document.querySelectorAll("#w-place-list li").length > 0');
+    expect(await frame.getAttribute("#w-place-input", "aria-expanded")).toBe("true");
+    expect(await frame.textContent("#w-place-list li:first-child")).toMatch(/^Lyon \(69\d{3}\)$/);
+    await tab.keyboard.press("ArrowDown");
+    expect(await frame.getAttribute("#w-place-input", "aria-activedescendant")).toBe("w-place-0");
+    await tab.keyboard.press("Enter");
+    await waitIn(frame, '/^5 missions autour de Lyon/.test(document.getElementById("w-count").textContent)');
+    expect(await frame.evaluate("new URLSearchParams(location.search).get('city')")).toMatch(/^Lyon \(69\d{3}\)$/);
+    expect(await frame.evaluate("document.activeElement.id")).toBe("w-place-input");
+    expect(await frame.inputValue("#w-place-input")).toMatch(/^Lyon/);
+    await tab.close();
+  });
+
   it("scrolls the carousel with its buttons and the arrow keys", async () => {
     const { tab, frame } = await embedded(carouselId, { width: 1200, height: 1200 });
     expect(await frame.$$eval("#w-track > li", (cards) => cards.length)).toBe(14);
