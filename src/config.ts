@@ -23,6 +23,8 @@ export interface Config {
     ipMax: number;
     /** Tracking requests (`/r/*`) per window and per IP that are recorded (tracking/visit-limit.ts). */
     trackingIpMax: number;
+    /** Widget pages and place suggestions (`/w/*`) per window and per IP. */
+    widgetIpMax: number;
     windowMs: number;
   };
   /** Optional Redis for rate-limit counters shared by several instances. */
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     publisherMax: readInt(env, "RATE_LIMIT_PUBLISHER_MAX", 600, 1, 1_000_000, problems),
     ipMax: readInt(env, "RATE_LIMIT_IP_MAX", 120, 1, 1_000_000, problems),
     trackingIpMax: readInt(env, "RATE_LIMIT_TRACKING_IP_MAX", 120, 1, 1_000_000, problems),
+    widgetIpMax: readInt(env, "RATE_LIMIT_WIDGET_IP_MAX", 600, 1, 1_000_000, problems),
     windowMs: readInt(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1000, 86_400_000, problems),
   };
   const redisUrl = readUrl(env, "REDIS_URL", ["redis:", "rediss:"], problems);

@@ -33,7 +33,7 @@ import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts
 import { createValidatorCompiler } from "./validation.ts";
 import { healthRoutes } from "./health.ts";
 import { registerDocs } from "./openapi.ts";
-import { createLimiter, MemoryStore, RedisStore } from "./rate-limit.ts";
+import { createLimiter, type Limiter, MemoryStore, RedisStore } from "./rate-limit.ts";
 import { requestIdOf } from "./request-id.ts";
 
 export interface AppDeps {
@@ -50,6 +50,8 @@ export interface RouteContext {
   /** The live catalogue for diffuseur searches. */
   catalog: CatalogIndex;
   requireApiKey: (request: FastifyRequest, reply: import("fastify").FastifyReply) => Promise<void>;
+  /** Request counters per key and window (rate limits). */
+  limiter: Limiter;
 }
 
 declare module "fastify" {
@@ -139,7 +141,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
 
   const catalog = new CatalogIndex(db, app.log);
   app.decorate("catalog", catalog);
-  const ctx: RouteContext = { db, config, catalog, requireApiKey: apiKeyGuard(db, (key) => catalog.authenticate(key), limiter, config.rateLimit) };
+  const ctx: RouteContext = { db, config, catalog, limiter, requireApiKey: apiKeyGuard(db, (key) => catalog.authenticate(key), limiter, config.rateLimit) };
   await app.register(healthRoutes, ctx);
   await app.register(missionRoutes, ctx);
   await app.register(publisherRoutes, ctx);

@@ -84,6 +84,11 @@ export async function widgetPageRoutes(app: FastifyInstance, ctx: RouteContext):
   const js = loadAsset("widget.js", "text/javascript; charset=utf-8");
   const assets = { css: css.path, js: js.path };
 
+  // Public pages: counted per visitor's address (assets excepted, cached by browsers anyway).
+  app.addHook("onRequest", async (request, reply) => {
+    if (!request.url.startsWith("/w/assets/")) await ctx.limiter.consume(`widget-ip:${request.ip}`, config.rateLimit.widgetIpMax, reply);
+  });
+
   app.get<{ Params: { file: string } }>(
     "/w/assets/:file",
     { schema: { hide: true, params: { type: "object", properties: { file: { type: "string", maxLength: 100 } }, required: ["file"] } } },

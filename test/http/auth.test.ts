@@ -65,7 +65,7 @@ let server: TestServer;
 beforeAll(async () => {
   // Failed authentications count against the per-IP limit (all test requests come from 127.0.0.1):
   // this file sends hundreds of them on purpose, so that budget is raised here and tested on its own below.
-  server = await startTestServer({ rateLimit: { enabled: true, publisherMax: 600, ipMax: 100_000, trackingIpMax: 100_000, windowMs: 60_000 } });
+  server = await startTestServer({ rateLimit: { enabled: true, publisherMax: 600, ipMax: 100_000, trackingIpMax: 100_000, widgetIpMax: 600, windowMs: 60_000 } });
 });
 afterAll(async () => server?.close());
 
@@ -306,7 +306,7 @@ describe("errors, request ids, CORS", () => {
 describe("per-IP limit on failed authentications", () => {
   let guarded: TestServer;
   beforeAll(async () => {
-    guarded = await startTestServer({ rateLimit: { enabled: true, publisherMax: 100, ipMax: 3, trackingIpMax: 120, windowMs: 60_000 } });
+    guarded = await startTestServer({ rateLimit: { enabled: true, publisherMax: 100, ipMax: 3, trackingIpMax: 120, widgetIpMax: 600, windowMs: 60_000 } });
   });
   afterAll(async () => guarded?.close());
 
@@ -359,7 +359,7 @@ describe("body size limit", () => {
 describe("rate limit per key", () => {
   let limited: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({ rateLimit: { enabled: true, publisherMax: 3, ipMax: 100, trackingIpMax: 120, windowMs: 60_000 } });
+    limited = await startTestServer({ rateLimit: { enabled: true, publisherMax: 3, ipMax: 100, trackingIpMax: 120, widgetIpMax: 600, windowMs: 60_000 } });
   });
   afterAll(async () => limited?.close());
 

@@ -39,6 +39,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   await preloadPlaces();
   // Every test request comes from 127.0.0.1: the per-address tracking limit is tested on its own.
   base.rateLimit.trackingIpMax = 100_000;
+  base.rateLimit.widgetIpMax = 100_000;
   let config: Config = { ...base, databaseUrl, dataDir, ...overrides };
   const app = await buildApp({ config, db: database.db, logger: false });
   await app.listen({ port: 0, host: "127.0.0.1" });

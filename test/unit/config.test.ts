@@ -9,7 +9,7 @@ describe("loadConfig", () => {
     expect(c.databaseUrl).toBeUndefined();
     expect(c.dataDir.endsWith("/data")).toBe(true);
     expect(c.publicUrl).toBe("http://localhost:3000");
-    expect(c.rateLimit).toEqual({ enabled: true, publisherMax: 600, ipMax: 120, trackingIpMax: 120, windowMs: 60_000 });
+    expect(c.rateLimit).toEqual({ enabled: true, publisherMax: 600, ipMax: 120, trackingIpMax: 120, widgetIpMax: 600, windowMs: 60_000 });
     expect(c.bodyLimit).toBe(1_048_576);
   });
 

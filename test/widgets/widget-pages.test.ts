@@ -183,6 +183,20 @@ describe("GET /w/:widgetId", () => {
     expect(legacy.headers.get("location")).toBe(`/w/${widgetId}?domain=sport`);
   });
 
+  it("limits the pages a visitor's address may ask for per window (429), not the cached assets", async () => {
+    const limited = await startTestServer({ rateLimit: { ...server.config.rateLimit, enabled: true, widgetIpMax: 3 } }, { loadIndex: false });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${limited.url}/w/${widgetId}`)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect((await fetch(`${limited.url}/w/places?q=lyon`)).status).toBe(429);
+      const css = /<link rel="stylesheet" href="([^"]+)">/.exec((await page()).html)![1];
+      expect((await fetch(`${limited.url}${css}`)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("follows the configuration at once: rules, annonceurs, fixed place", async () => {
     const id = (await server.request("/v2/widgets", { method: "POST", apiKey: diffuseur.apiKey, json: { name: "Suit la config" } })).body.data.id;
     const put = (json: unknown) => server.request(`/v2/widgets/${id}`, { method: "PUT", apiKey: diffuseur.apiKey, json });
