@@ -45,6 +45,9 @@ interface MissionSearchRow {
   org_rna: string | null;
   org_legal_status: string | null;
   org_parents: string[] | null;
+  org_actions: string[] | null;
+  org_beneficiaries: string[] | null;
+  schedule: string | null;
 }
 
 function missionQuery(db: Db) {
@@ -73,6 +76,9 @@ function missionQuery(db: Db) {
       "o.rna as org_rna",
       "o.legal_status as org_legal_status",
       "o.parent_organizations as org_parents",
+      "o.actions as org_actions",
+      "o.beneficiaries as org_beneficiaries",
+      "m.schedule",
     ])
     .where("m.deleted_at", "is", null)
     .where("m.status_code", "=", "ACCEPTED");
@@ -114,6 +120,9 @@ async function toDocs(db: Db, rows: MissionSearchRow[]): Promise<SearchDoc[]> {
     organizationRna: r.org_rna,
     organizationLegalStatus: r.org_legal_status,
     parentOrganizations: r.org_parents ?? [],
+    organizationActions: r.org_actions ?? [],
+    organizationBeneficiaries: r.org_beneficiaries ?? [],
+    schedule: r.schedule,
     domain: r.domain,
     activities: r.activities,
     type: r.type,

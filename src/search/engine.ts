@@ -82,6 +82,11 @@ export interface SearchDoc {
   organizationRna: string | null;
   organizationLegalStatus: string | null;
   parentOrganizations: string[]; // "réseaux"
+  /** The organisation's key actions and the public it serves (today's organizationActions / organizationBeneficiaries). */
+  organizationActions?: string[];
+  organizationBeneficiaries?: string[];
+  /** e.g. « 24 h par semaine ». */
+  schedule?: string | null;
   domain: string | null;
   activities: string[]; // labels, e.g. "Soutien scolaire"
   type: string | null; // benevolat | volontariat_…
@@ -132,6 +137,10 @@ export interface EngineQuery {
   organizationStatusJuridique?: string[];
   /** Organisation names (exact). */
   organizationName?: string[];
+  /** Any of these key actions / publics / schedules (exact). */
+  organizationActions?: string[];
+  organizationBeneficiaries?: string[];
+  schedule?: string[];
   openToMinors?: boolean;
   reducedMobilityAccessible?: boolean;
   snu?: true;
@@ -157,7 +166,7 @@ export interface FacetLimit {
   keep?: readonly string[];
 }
 
-export type FacetField = "domains" | "activities" | "departmentName" | "publishers" | "remote" | "type" | "organizations";
+export type FacetField = "domains" | "activities" | "departmentName" | "publishers" | "remote" | "type" | "organizations" | "schedule" | "actions" | "beneficiaries";
 
 export interface FacetBucket {
   key: string;
@@ -175,6 +184,9 @@ export interface EngineResult {
     remote: FacetBucket[];
     type: FacetBucket[];
     organizations: FacetBucket[];
+    schedule: FacetBucket[];
+    actions: FacetBucket[];
+    beneficiaries: FacetBucket[];
   };
 }
 
@@ -236,6 +248,9 @@ export class SearchEngine {
   private readonly firstDepartment = new SingleIndex<string>();
   private readonly activities = new MultiIndex<string>();
   private readonly parentOrgs = new MultiIndex<string>();
+  private readonly orgActions = new MultiIndex<string>();
+  private readonly orgBeneficiaries = new MultiIndex<string>();
+  private readonly schedule = new SingleIndex<string>();
   private readonly docIndexes: { resize(capacity: number): void; clear(slot: number): void }[] = [
     this.publisher,
     this.clientId,
@@ -253,6 +268,9 @@ export class SearchEngine {
     this.firstDepartment,
     this.activities,
     this.parentOrgs,
+    this.orgActions,
+    this.orgBeneficiaries,
+    this.schedule,
   ];
 
   // --- address slots ---------------------------------------------------------------------------------
@@ -335,6 +353,9 @@ export class SearchEngine {
     this.firstDepartment.set(s, doc.addresses?.[0]?.departmentName ?? null);
     this.activities.setAll(s, doc.activities);
     this.parentOrgs.setAll(s, doc.parentOrganizations);
+    this.orgActions.setAll(s, doc.organizationActions ?? []);
+    this.orgBeneficiaries.setAll(s, doc.organizationBeneficiaries ?? []);
+    this.schedule.set(s, doc.schedule?.trim() || null);
     this.startKey[s] = doc.startAt ?? Number.POSITIVE_INFINITY;
     this.createdAt[s] = doc.createdAt;
     this.updatedAt[s] = doc.updatedAt;
@@ -546,6 +567,9 @@ export class SearchEngine {
     this.andAnyOf(result, this.orgRna, q.organizationRNA);
     this.andAnyOf(result, this.orgLegalStatus, q.organizationStatusJuridique);
     this.andAnyOf(result, this.orgName, q.organizationName);
+    this.andAnyOf(result, this.orgActions, q.organizationActions);
+    this.andAnyOf(result, this.orgBeneficiaries, q.organizationBeneficiaries);
+    this.andAnyOf(result, this.schedule, q.schedule);
     this.andAnyOf(result, this.activities, q.activity);
     if (q.openToMinors !== undefined) this.andAnyOf(result, this.openToMinors, [q.openToMinors]);
     if (q.reducedMobilityAccessible !== undefined) this.andAnyOf(result, this.reducedMobility, [q.reducedMobilityAccessible]);
@@ -972,12 +996,12 @@ export class SearchEngine {
       for (let i = 0; i < n; i++) c[codes[slots[i]!]! + 1]!++;
       return c;
     };
-    const countActivities = (): Int32Array => {
-      const c = new Int32Array(this.activities.codeLimit + 1);
-      const activityHead = this.activities.elemHead;
-      const nodeNext = this.activities.nodeNextOfElem;
-      const nodeCode = this.activities.nodeCode;
-      for (let i = 0; i < n; i++) for (let node = activityHead[slots[i]!]!; node !== NONE; node = nodeNext[node]!) c[nodeCode[node]! + 1]!++;
+    const countMulti = (index: MultiIndex<string>): Int32Array => {
+      const c = new Int32Array(index.codeLimit + 1);
+      const head = index.elemHead;
+      const nodeNext = index.nodeNextOfElem;
+      const nodeCode = index.nodeCode;
+      for (let i = 0; i < n; i++) for (let node = head[slots[i]!]!; node !== NONE; node = nodeNext[node]!) c[nodeCode[node]! + 1]!++;
       return c;
     };
     const buckets = <K>(index: SingleIndex<K> | MultiIndex<K>, c: Int32Array, limit?: FacetLimit): FacetBucket[] => {
@@ -995,14 +1019,18 @@ export class SearchEngine {
     };
     if (complement) this.releaseBits();
     const single = <K>(field: FacetField, index: SingleIndex<K>) => (wants(field) ? buckets(index, countSingle(index), limits?.[field]) : []);
+    const multi = (field: FacetField, index: MultiIndex<string>) => (wants(field) ? buckets(index, countMulti(index), limits?.[field]) : []);
     return {
       domains: single("domains", this.domain),
-      activities: wants("activities") ? buckets(this.activities, countActivities(), limits?.activities) : [],
+      activities: multi("activities", this.activities),
       departmentName: single("departmentName", this.firstDepartment),
       publishers: single("publishers", this.publisher),
       remote: single("remote", this.remote),
       type: single("type", this.type),
       organizations: single("organizations", this.orgName),
+      schedule: single("schedule", this.schedule),
+      actions: multi("actions", this.orgActions),
+      beneficiaries: multi("beneficiaries", this.orgBeneficiaries),
     };
   }
 

@@ -11,13 +11,15 @@ import { currentPublisher } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
-import type { EngineResult } from "./engine.ts";
+import type { EngineResult, FacetField } from "./engine.ts";
 import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
 import { MissionRenderer } from "./render.ts";
 import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
 import { type Tombstone, tombstoneCandidates } from "./tombstones.ts";
 import type { DiffuseurView } from "./visibility.ts";
 import { notModified } from "../http/conditional.ts";
+
+const V0_FACETS: readonly FacetField[] = ["domains", "activities", "departmentName", "publishers", "remote", "type"];
 
 /** Phase durations of a request, sent as a `Server-Timing` header (visible in browsers' dev tools). */
 class Timing {
@@ -110,6 +112,8 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
       skip: req.skip,
       limit: req.limit,
       facets,
+      // The facets of the v0 answer (the engine also counts others, for widgets).
+      facetFields: V0_FACETS,
     });
   }
 

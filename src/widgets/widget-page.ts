@@ -10,7 +10,7 @@ import type { FacetBucket } from "../search/engine.ts";
 import { domainLabel } from "../taxonomy/domains.ts";
 import { type Html, html, trusted } from "./html.ts";
 import { normalizeColor, textOnColor, DEFAULT_COLOR } from "./widget-config.ts";
-import { MAX_DURATION_MONTHS, MAX_FACET_VALUES, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
+import { LIST_FILTERS, type ListFilter, MAX_DURATION_MONTHS, MAX_FACET_VALUES, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
 
 export interface PageContext {
   widget: WidgetRow;
@@ -39,7 +39,7 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString("fr
 /** Query string of a filter state (page 1 unless given), with notrack kept. */
 export function stateQuery(filters: WidgetFilters, notrack: boolean, page = 1): string {
   const params = new URLSearchParams();
-  for (const key of ["domain", "department", "organization"] as const) if (filters[key].length) params.set(key, filters[key].join(","));
+  for (const key of LIST_FILTERS) if (filters[key]?.length) params.set(key, (filters[key] as string[]).join(","));
   if (filters.remote) params.set("remote", filters.remote);
   if (filters.minor) params.set("minor", filters.minor);
   if (filters.accessibility) params.set("accessibility", "reducedMobilityAccessible");
@@ -79,7 +79,7 @@ function valueId(value: string): string {
   return (h >>> 0).toString(36);
 }
 
-function checkboxFacet(name: "domain" | "department" | "organization", legend: string, buckets: readonly FacetBucket[], chosen: readonly string[], label: (key: string) => string, max = MAX_FACET_VALUES): Html | null {
+function checkboxFacet(name: ListFilter, legend: string, buckets: readonly FacetBucket[], chosen: readonly string[], label: (key: string) => string, max = MAX_FACET_VALUES): Html | null {
   // Chosen values stay listed (count 0 when nothing else matches) so that they can be unticked.
   const keys = new Map(buckets.slice(0, max).map((b) => [b.key, b.doc_count]));
   for (const key of chosen) if (!keys.has(key)) keys.set(key, buckets.find((b) => b.key === key)?.doc_count ?? 0);
@@ -102,11 +102,9 @@ function selectField(name: string, label: string, options: ReadonlyArray<[string
 
 function filtersForm(ctx: PageContext, filters: WidgetFilters, result: WidgetResult): Html {
   const f = result.facets;
-  const remoteCount = (key: string) => f.remote.find((b) => b.key === key)?.doc_count ?? 0;
-  const common = [
-    placeField(ctx, result),
-    checkboxFacet("domain", isVolontariat(ctx.widget) ? "Thèmes" : "Domaines", f.domain, filters.domain, (k) => domainLabel(k) ?? k),
-  ];
+  const remoteCount = (key: string) => f.remote?.find((b) => b.key === key)?.doc_count ?? 0;
+  const facet = (name: ListFilter, legend: string, label: (key: string) => string = (k) => k, max?: number) => checkboxFacet(name, legend, f[name] ?? [], filters[name] ?? [], label, max);
+  const common = [placeField(ctx, result), facet("domain", isVolontariat(ctx.widget) ? "Thèmes" : "Domaines", (k) => domainLabel(k) ?? k)];
   const specific = isVolontariat(ctx.widget)
     ? [
         html`<div class="w-select"><label for="f-start">À partir du</label><input id="f-start" type="date" name="start" value="${filters.start ?? ""}"></div>`,
@@ -114,12 +112,15 @@ function filtersForm(ctx: PageContext, filters: WidgetFilters, result: WidgetRes
         selectField("minor", "Accès aux mineurs", [["yes", "Ouvert aux mineurs"], ["no", "Réservé aux majeurs"]], filters.minor),
         selectField("country", "France ou étranger", [["FR", "En France"], ["NOT_FR", "À l'étranger"]], filters.country),
         html`<div class="w-check"><input type="checkbox" id="f-accessibility" name="accessibility" value="reducedMobilityAccessible"${filters.accessibility ? trusted(" checked") : ""}><label for="f-accessibility">Accessible aux personnes à mobilité réduite</label></div>`,
+        facet("schedule", "Horaires"),
+        facet("action", "Actions clés"),
+        facet("beneficiary", "Public bénéficiaire"),
       ]
     : [
         selectField("remote", "Sur place ou à distance", [["no", `Sur place (${remoteCount("no").toLocaleString("fr-FR")})`], ["yes", `À distance (${remoteCount("yes").toLocaleString("fr-FR")})`]], filters.remote),
         // Every department (about a hundred): a visitor looks for its own.
-        checkboxFacet("department", "Départements", f.department, filters.department, (k) => k, 200),
-        checkboxFacet("organization", "Organisations", f.organization, filters.organization, (k) => k),
+        facet("department", "Départements", undefined, 200),
+        facet("organization", "Organisations"),
       ];
   return html`<form id="w-filters" class="w-filters" method="get" action="/w/${ctx.widget.id}" role="search" aria-label="Filtrer les missions">${ctx.notrack ? html`<input type="hidden" name="notrack" value="1">` : ""}${common}${specific}<div class="w-actions"><button type="submit" class="w-btn">Voir les missions</button><a class="w-reset" href="/w/${ctx.widget.id}${ctx.notrack ? "?notrack=1" : ""}">Réinitialiser</a></div></form>`;
 }

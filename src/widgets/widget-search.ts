@@ -35,6 +35,10 @@ export interface WidgetFilters {
   domain: string[];
   department: string[];
   organization: string[];
+  /** Volontariat: schedules, the organisation's key actions, the public served. */
+  schedule?: string[];
+  action?: string[];
+  beneficiary?: string[];
   /** `yes`: à distance; `no`: sur place. */
   remote?: "yes" | "no";
   minor?: "yes" | "no";
@@ -51,7 +55,10 @@ export interface WidgetFilters {
   page: number;
 }
 
-export type FacetName = "domain" | "department" | "organization" | "remote";
+/** Filters that are lists of values, each a facet (checkboxes with counts). */
+export const LIST_FILTERS = ["domain", "department", "organization", "schedule", "action", "beneficiary"] as const;
+export type ListFilter = (typeof LIST_FILTERS)[number];
+export type FacetName = ListFilter | "remote";
 
 export interface WidgetResult {
   total: number;
@@ -59,7 +66,8 @@ export interface WidgetResult {
   page: number;
   pageCount: number;
   pageSize: number;
-  facets: Record<FacetName, FacetBucket[]>;
+  /** The facets of the widget's type (see FACETS_OF_TYPE). */
+  facets: Partial<Record<FacetName, FacetBucket[]>>;
   /** The place searched around, when there is one (the widget's or the visitor's). */
   place?: Place & { distanceKm: number; fixed: boolean };
 }
@@ -105,6 +113,10 @@ function coordinate(raw: RawQuery, name: "lat" | "lon"): number | undefined {
  */
 export function parseWidgetFilters(raw: RawQuery, pageSize: number): WidgetFilters {
   const filters: WidgetFilters = { domain: list(raw, "domain"), department: list(raw, "department"), organization: list(raw, "organization"), page: 1 };
+  for (const name of ["schedule", "action", "beneficiary"] as const) {
+    const values = list(raw, name);
+    if (values.length) filters[name] = values;
+  }
   const remote = yesNo(raw, "remote");
   if (remote) filters.remote = remote;
   const minor = yesNo(raw, "minor");
@@ -189,9 +201,10 @@ function scopesOf(view: DiffuseurView, widget: WidgetRow, onSite: boolean): Scop
 /** The engine query of a widget and filters, without the filters of `without` (for its facet). */
 function engineQuery(engine: SearchEngine, widget: WidgetRow, view: DiffuseurView, filters: WidgetFilters, onlyIds: ReadonlySet<string> | undefined, without?: FacetName): Omit<EngineQuery, "skip" | "limit"> {
   const q: Omit<EngineQuery, "skip" | "limit"> = { scopes: scopesOf(view, widget, without !== "remote" && filters.remote === "no"), onlyIds };
-  if (without !== "domain" && filters.domain.length) q.domain = filters.domain;
-  if (without !== "department" && filters.department.length) q.departmentName = filters.department;
-  if (without !== "organization" && filters.organization.length) q.organizationName = filters.organization;
+  for (const name of LIST_FILTERS) {
+    const values = filters[name];
+    if (name !== without && values?.length) q[ENGINE_FILTER[name]] = values;
+  }
   if (without !== "remote" && filters.remote === "yes") q.remote = REMOTE_VALUES;
   if (filters.minor) q.openToMinors = filters.minor === "yes";
   if (filters.accessibility) q.reducedMobilityAccessible = true;
@@ -224,23 +237,35 @@ function remoteBuckets(buckets: readonly FacetBucket[], total: number): FacetBuc
   ].filter((b) => b.doc_count > 0);
 }
 
-/** The engine's facets behind the widget's. */
-const FACET_FIELD: Record<FacetName, FacetField> = { domain: "domains", department: "departmentName", organization: "organizations", remote: "remote" };
-const FACET_FIELDS = Object.values(FACET_FIELD);
-
-const FACET_OF: Record<FacetName, (r: EngineResult) => FacetBucket[]> = {
-  domain: (r) => r.facets?.domains ?? [],
-  department: (r) => r.facets?.departmentName ?? [],
-  organization: (r) => r.facets?.organizations ?? [],
-  remote: (r) => remoteBuckets(r.facets?.remote ?? [], r.total),
+/** The engine's filter and facet behind each of the widget's. */
+const ENGINE_FILTER = {
+  domain: "domain",
+  department: "departmentName",
+  organization: "organizationName",
+  schedule: "schedule",
+  action: "organizationActions",
+  beneficiary: "organizationBeneficiaries",
+} as const satisfies Record<ListFilter, keyof EngineQuery>;
+const FACET_FIELD: Record<FacetName, FacetField> = {
+  domain: "domains",
+  department: "departmentName",
+  organization: "organizations",
+  schedule: "schedule",
+  action: "actions",
+  beneficiary: "beneficiaries",
+  remote: "remote",
 };
 
-const active: Record<FacetName, (f: WidgetFilters) => boolean> = {
-  domain: (f) => f.domain.length > 0,
-  department: (f) => f.department.length > 0,
-  organization: (f) => f.organization.length > 0,
-  remote: (f) => f.remote !== undefined,
+/** The facets a widget shows, by type. */
+export const FACETS_OF_TYPE: Readonly<Record<WidgetType, readonly FacetName[]>> = {
+  benevolat: ["domain", "department", "organization", "remote"],
+  volontariat: ["domain", "schedule", "action", "beneficiary"],
 };
+
+const bucketsOf = (name: FacetName, r: EngineResult): FacetBucket[] =>
+  name === "remote" ? remoteBuckets(r.facets?.remote ?? [], r.total) : (r.facets?.[FACET_FIELD[name]] ?? []);
+
+const isActive = (name: FacetName, f: WidgetFilters): boolean => (name === "remote" ? f.remote !== undefined : (f[name]?.length ?? 0) > 0);
 
 /**
  * One page of the widget's missions for these filters, with the facets. `moderatedIds`: the
@@ -251,18 +276,26 @@ export function searchWidget(engine: SearchEngine, view: DiffuseurView, widget: 
   const pageSize = pageSizeOf(widget);
   const base = engineQuery(engine, widget, view, filters, onlyIds);
   const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / pageSize));
-  const facetLimits = { organizations: { size: MAX_FACET_VALUES, keep: filters.organization }, departmentName: { size: MAX_DEPARTMENTS, keep: filters.department } };
-  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS, facetLimits });
+  const names = FACETS_OF_TYPE[widget.type as WidgetType];
+  const facetFields = names.map((name) => FACET_FIELD[name]);
+  const facetLimits = {
+    organizations: { size: MAX_FACET_VALUES, keep: filters.organization },
+    departmentName: { size: MAX_DEPARTMENTS, keep: filters.department },
+    schedule: { size: MAX_FACET_VALUES, keep: filters.schedule },
+    actions: { size: MAX_FACET_VALUES, keep: filters.action },
+    beneficiaries: { size: MAX_FACET_VALUES, keep: filters.beneficiary },
+  };
+  let result = engine.search({ ...base, skip: (filters.page - 1) * pageSize, limit: pageSize, facets: true, facetFields, facetLimits });
   let page = filters.page;
   // A page past the end (results changed since the link was made) shows the last one.
   if (result.total > 0 && result.hits.length === 0) {
     page = pageCountOf(result.total);
-    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true, facetFields: FACET_FIELDS, facetLimits });
+    result = engine.search({ ...base, skip: (page - 1) * pageSize, limit: pageSize, facets: true, facetFields, facetLimits });
   }
-  const facets = {} as WidgetResult["facets"];
-  for (const name of Object.keys(FACET_OF) as FacetName[]) {
-    const counted = active[name](filters) ? engine.search({ ...engineQuery(engine, widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]], facetLimits }) : result;
-    facets[name] = FACET_OF[name](counted);
+  const facets: WidgetResult["facets"] = {};
+  for (const name of names) {
+    const counted = isActive(name, filters) ? engine.search({ ...engineQuery(engine, widget, view, filters, onlyIds, name), skip: 0, limit: 0, facets: true, facetFields: [FACET_FIELD[name]], facetLimits }) : result;
+    facets[name] = bucketsOf(name, counted);
   }
   const place = placeOf(widget, filters);
   return { total: result.total, hits: result.hits, page, pageCount: pageCountOf(result.total), pageSize, facets, ...(place ? { place } : {}) };

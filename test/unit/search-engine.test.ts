@@ -491,6 +491,9 @@ describe("facets", () => {
       remote: [bucket("no", 2), bucket("full", 1)],
       type: [bucket("benevolat", 2), bucket("volontariat_service_civique", 1)],
       organizations: [bucket("Les Amis", 2)],
+      schedule: [],
+      actions: [],
+      beneficiaries: [],
     });
   });
 
@@ -525,7 +528,7 @@ describe("facets", () => {
   it("is absent unless asked, and empty for an empty result", () => {
     expect(run(engine).facets).toBeUndefined();
     const empty = run(engine, { domain: ["none"], facets: true });
-    expect(empty.facets).toEqual({ domains: [], activities: [], departmentName: [], publishers: [], remote: [], type: [], organizations: [] });
+    expect(empty.facets).toEqual({ domains: [], activities: [], departmentName: [], publishers: [], remote: [], type: [], organizations: [], schedule: [], actions: [], beneficiaries: [] });
   });
 });
 
@@ -754,6 +757,9 @@ function reference(docs: Map<string, SearchDoc>, q: EngineQuery): EngineResult {
     if (!anyOf(q.domain, d.domain) || !anyOf(q.type, d.type) || !anyOf(q.remote, d.remote) || !anyOf(q.clientId, d.clientId)) continue;
     if (!anyOf(q.publisher, d.publisherId) || !anyOf(q.organizationRNA, d.organizationRna) || !anyOf(q.organizationStatusJuridique, d.organizationLegalStatus)) continue;
     if (q.organizationName?.length && !q.organizationName.includes(d.organizationName?.trim() ?? "\u0000")) continue;
+    if (q.organizationActions?.length && !q.organizationActions.some((a) => d.organizationActions?.includes(a))) continue;
+    if (q.organizationBeneficiaries?.length && !q.organizationBeneficiaries.some((a) => d.organizationBeneficiaries?.includes(a))) continue;
+    if (q.schedule?.length && !q.schedule.includes(d.schedule?.trim() ?? "\u0000")) continue;
     if (q.activity?.length && !d.activities.some((a) => q.activity!.includes(a))) continue;
     if (q.openToMinors !== undefined && d.openToMinors !== q.openToMinors) continue;
     if (q.reducedMobilityAccessible !== undefined && d.reducedMobilityAccessible !== q.reducedMobilityAccessible) continue;
@@ -815,6 +821,9 @@ function reference(docs: Map<string, SearchDoc>, q: EngineQuery): EngineResult {
       remote: count(ds.map((d) => d.remote)),
       type: count(ds.map((d) => d.type)),
       organizations: count(ds.map((d) => d.organizationName?.trim() || null)),
+      schedule: count(ds.map((d) => d.schedule?.trim() || null)),
+      actions: count(ds.flatMap((d) => [...new Set(d.organizationActions ?? [])])),
+      beneficiaries: count(ds.flatMap((d) => [...new Set(d.organizationBeneficiaries ?? [])])),
     };
   }
   return result;
@@ -851,6 +860,9 @@ describe("randomized comparison with a naive implementation", () => {
       organizationRna: rnd() < 0.5 ? `W${Math.floor(rnd() * 5)}` : null,
       organizationLegalStatus: pick(["Association", "Fondation", null]),
       parentOrganizations: some(NETWORKS, 2),
+      organizationActions: some(["Accompagner", "Former", "Soigner"], 2),
+      organizationBeneficiaries: some(["Jeunes", "Seniors", "Familles"], 2),
+      schedule: pick(["24 h par semaine", "Le week-end", null]),
       domain: pick(DOMAINS),
       activities: some(ACTIVITIES, 3),
       type: pick(TYPES),
@@ -910,6 +922,9 @@ describe("randomized comparison with a naive implementation", () => {
     if (rnd() < 0.1) q.organizationRNA = some(["W1", "W2"], 2);
     if (rnd() < 0.1) q.organizationStatusJuridique = some(["Association", "Fondation"], 1);
     if (rnd() < 0.1) q.organizationName = some(["Association enfants", "Association sport", "Association x"], 2);
+    if (rnd() < 0.1) q.organizationActions = some(["Accompagner", "Soigner", "x"], 2);
+    if (rnd() < 0.1) q.organizationBeneficiaries = some(["Jeunes", "Familles"], 1);
+    if (rnd() < 0.1) q.schedule = some(["Le week-end", "24 h par semaine"], 1);
     if (rnd() < 0.15) q.openToMinors = rnd() < 0.5;
     if (rnd() < 0.1) q.reducedMobilityAccessible = rnd() < 0.5;
     if (rnd() < 0.1) q.snu = true;

@@ -30,8 +30,8 @@ beforeAll(async () => {
     addresses: [MARSEILLE],
     ...org('Asso "<b>"'),
   });
-  await server.publish(annonceur, "volontariat-1", { title: "Service civique en école", type: "volontariat_service_civique", domain: "education", addresses: [LYON], startAt: "2030-01-15", endAt: "2030-09-15", openToMinors: true });
-  await server.publish(annonceur, "volontariat-2", { title: "Volontariat à Genève", type: "volontariat_service_civique", domain: "education", addresses: [{ postalCode: "1201", city: "Genève", country: "CH" }], startAt: "2030-03-01", endAt: "2031-01-01", openToMinors: false, reducedMobilityAccessible: true });
+  await server.publish(annonceur, "volontariat-1", { title: "Service civique en école", type: "volontariat_service_civique", domain: "education", addresses: [LYON], startAt: "2030-01-15", endAt: "2030-09-15", openToMinors: true, schedule: "24 h par semaine", organizationName: "Ligue de l'enseignement", organizationClientId: "ligue", organizationActions: ["Éduquer", "Accompagner"], organizationBeneficiaries: ["Jeunes"] });
+  await server.publish(annonceur, "volontariat-2", { title: "Volontariat à Genève", type: "volontariat_service_civique", domain: "education", addresses: [{ postalCode: "1201", city: "Genève", country: "CH" }], startAt: "2030-03-01", endAt: "2031-01-01", openToMinors: false, reducedMobilityAccessible: true, schedule: "Le week-end", organizationName: "ONG du lac", organizationClientId: "ong-lac", organizationActions: ["Accompagner"], organizationBeneficiaries: ["Seniors"] });
   widgetId = (await server.request("/v2/widgets", { method: "POST", apiKey: diffuseur.apiKey, json: { name: "Widget pages", color: "#ffcc00" } })).body.data.id;
   volontariatId = (await server.request("/v2/widgets", { method: "POST", apiKey: diffuseur.apiKey, json: { name: "Widget SC", type: "volontariat" } })).body.data.id;
 });
@@ -97,6 +97,14 @@ describe("GET /w/:widgetId", () => {
     expect(titles((await page("?country=FR", volontariatId)).html)).toEqual(["Service civique en école"]);
     expect(titles((await page("?country=NOT_FR", volontariatId)).html)).toEqual(["Volontariat à Genève"]);
     expect(titles((await page("?country=NOT_FR", widgetId)).html)).toEqual([]);
+    expect(titles((await page(`?schedule=${encodeURIComponent("Le week-end")}`, volontariatId)).html)).toEqual(["Volontariat à Genève"]);
+    expect(titles((await page(`?beneficiary=Jeunes`, volontariatId)).html)).toEqual(["Service civique en école"]);
+    const byAction = await page(`?action=${encodeURIComponent("Éduquer")}`, volontariatId);
+    expect(titles(byAction.html)).toEqual(["Service civique en école"]);
+    // The action facet ignores its own filter: both actions stay listed with their counts.
+    expect(byAction.html).toMatch(/value="Accompagner"><label[^>]*>Accompagner <span class="w-n">\(2\)/);
+    expect(byAction.html).toMatch(/value="Éduquer" checked><label[^>]*>Éduquer <span class="w-n">\(1\)/);
+    expect(byAction.html).toMatch(/Horaires.*value="24 h par semaine"/s);
     expect((await page("?start=2032-01-01", volontariatId)).html).toContain("Aucune mission ne correspond à vos critères de recherche.");
   });
 

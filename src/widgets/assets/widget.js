@@ -93,7 +93,7 @@
     var lists = {};
     data.forEach(function (value, key) {
       if (value === "") return;
-      if (key === "domain" || key === "department" || key === "organization") (lists[key] = lists[key] || []).push(value);
+      if (["domain", "department", "organization", "schedule", "action", "beneficiary"].indexOf(key) >= 0) (lists[key] = lists[key] || []).push(value);
       else params.set(key, value);
     });
     Object.keys(lists).forEach(function (key) { params.set(key, lists[key].join(",")); });
