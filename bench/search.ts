@@ -216,6 +216,11 @@ async function measureBaselineSide(pool: pg.Pool, dbUrl: string, diffuseurId: st
   await ensureBaselineIndexes(pool);
   const jitPool = new pg.Pool({ connectionString: dbUrl, max: 1 });
   const basePool = new pg.Pool({ connectionString: dbUrl, max: CONNECTIONS, options: "-c jit=off" });
+  // The database is dropped at the end (WITH FORCE): a connection it cuts must not crash the run.
+  for (const p of [jitPool, basePool]) {
+    p.on("error", () => undefined);
+    p.on("connect", (client) => client.on("error", () => undefined));
+  }
   const baseline: Record<string, BaselineSide> = {};
   try {
     const defaultJit = (await jitPool.query<{ jit: string }>("SHOW jit")).rows[0]?.jit ?? "unknown";
@@ -269,6 +274,7 @@ async function main() {
   let server: ChildProcess | undefined;
   const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: CONNECTIONS });
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     console.error(`Loading ${MISSIONS} missions into ${dbName}…`);
     const catalogue = await loadSearchCatalogue(pool, { missions: MISSIONS });
