@@ -72,6 +72,9 @@ export async function openDatabase(
   };
 }
 
+/** A write refused by a unique index or constraint (SQLSTATE 23505). */
+export const isUniqueViolation = (error: unknown): boolean => (error as { code?: string } | null)?.code === "23505";
+
 /** True when the database answers a trivial query within `timeoutMs`. */
 export async function isReachable(db: Db, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import type { Db } from "../db/connection.ts";
+import { type Db, isUniqueViolation } from "../db/connection.ts";
 import type { FeedImportRow } from "../db/schema.ts";
 import type { ImportCounters, ProblemSink } from "./write.ts";
 import type { FeedProblem } from "./types.ts";
@@ -22,7 +22,6 @@ export class ImportBusyError extends Error {
   }
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
 /** Starts a run: RUNNING row, or ImportBusyError when one is already running for this publisher. */
 export async function claimImport(db: Db, publisherId: string, trigger: FeedImportRow["trigger"], source: string | null): Promise<string> {

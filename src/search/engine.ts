@@ -61,6 +61,7 @@ import {
 import { chord2OfKm, GeoGrid, isValidPoint, kmOfChord2, unitVector } from "./engine-geo.ts";
 import { SortOrder, topK } from "./engine-sort.ts";
 import { growFloat64, growInt32, MultiIndex, nextCapacity, NONE, SingleIndex, type ValueIndexBase } from "./engine-values.ts";
+import { foldText } from "../taxonomy/slug.ts";
 import { TextIndex } from "./text-index.ts";
 import { analyzeQuery } from "./text.ts";
 
@@ -1110,10 +1111,6 @@ function topBuckets<K>(index: ValueIndexBase<K>, countOf: (code: number) => numb
   return top;
 }
 
-/** Lower case without accents, for rule values compared as text. */
-function foldText(text: string): string {
-  return text.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLocaleLowerCase("fr");
-}
 
 /** A rule's yes/no value as the boolean stored (undefined when it is neither). */
 function booleanValue(value: string): boolean | undefined {

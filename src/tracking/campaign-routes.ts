@@ -10,7 +10,8 @@ import { type Static, Type } from "typebox";
 import type { CampaignRow, PublisherRow } from "../db/schema.ts";
 import { uuidv7 } from "../db/uuid7.ts";
 import { currentPublisher } from "../http/auth.ts";
-import { badRequest, HttpError, notFound } from "../http/errors.ts";
+import { isUniqueViolation } from "../db/connection.ts";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { slugify } from "../taxonomy/slug.ts";
 import { cleanIdParam } from "./link-targets.ts";
@@ -91,7 +92,7 @@ export async function campaignRoutes(app: FastifyInstance, ctx: TrackingContext)
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === "23505") throw new HttpError(409, "RESSOURCE_ALREADY_EXIST", `Vous avez déjà une campagne nommée « ${name} »`);
+      if (isUniqueViolation(error)) throw conflict(`Vous avez déjà une campagne nommée « ${name} »`);
       throw error;
     }
   };

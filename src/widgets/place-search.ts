@@ -3,6 +3,7 @@
  * data (communes with coordinates, most populous first). No outside geocoding service.
  */
 import { type LocatedCommune, listCommunesWithCoordinates } from "../places/communes.ts";
+import { removeAccents } from "../taxonomy/slug.ts";
 
 export interface PlaceHit {
   label: string;
@@ -18,9 +19,7 @@ interface Entry {
 
 /** Lower case, no accents, hyphens and apostrophes as spaces, « saint » as « st ». */
 export function placeKey(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{Diacritic}/gu, "")
+  return removeAccents(text)
     .toLowerCase()
     .replace(/['’\-]/g, " ")
     .replace(/\bsaint(e?)\b/g, "st$1")

@@ -4,11 +4,11 @@
  * its own frame).
  */
 import type { WidgetRow } from "../db/schema.ts";
+import { escapeHtml } from "./html.ts";
 
 /** The iframe's height before the first message, by type and style (as today's snippets). */
 const INITIAL_HEIGHT = { benevolat: { page: 1314, carousel: 686 }, volontariat: { page: 1050, carousel: 600 } } as const;
 
-const escapeAttribute = (text: string) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function embedCode(publicUrl: string, widget: Pick<WidgetRow, "id" | "type" | "style">): { url: string; html: string } {
   const url = `${publicUrl}/w/${encodeURIComponent(widget.id)}`;
@@ -21,7 +21,7 @@ export function embedCode(publicUrl: string, widget: Pick<WidgetRow, "id" | "typ
     `if(!f||e.origin!==${JSON.stringify(origin)}||e.source!==f.contentWindow||!e.data||e.data.source!=="api-engagement-widget"||e.data.type!=="resize")return;` +
     `var h=Number(e.data.height);if(h>0&&h<20000)f.style.height=Math.ceil(h)+"px";});`;
   const html =
-    `<iframe id="${frameId}" src="${escapeAttribute(url)}" title="${title}" loading="lazy" allow="geolocation" ` +
+    `<iframe id="${frameId}" src="${escapeHtml(url)}" title="${title}" loading="lazy" allow="geolocation" ` +
     `style="display:block;width:100%;height:${height}px;border:0"></iframe>\n<script>${listener}</script>`;
   return { url, html };
 }

@@ -11,7 +11,8 @@ import type { PublisherRow, WidgetRow } from "../db/schema.ts";
 import { uuidv7 } from "../db/uuid7.ts";
 import type { RouteContext } from "../http/app.ts";
 import { currentPublisher } from "../http/auth.ts";
-import { badRequest, HttpError, notFound } from "../http/errors.ts";
+import { isUniqueViolation } from "../db/connection.ts";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { DEFAULT_COLOR, DEFAULT_DISTANCE, distanceKmOf, MAX_PUBLISHERS, MAX_RULES, normalizeColor, RULE_FIELDS, ruleProblems, WIDGET_STYLES, WIDGET_TYPES, type WidgetProblem } from "./widget-config.ts";
 import { embedCode } from "./widget-embed.ts";
@@ -164,7 +165,7 @@ export async function widgetRoutes(app: FastifyInstance, ctx: RouteContext): Pro
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === "23505") throw new HttpError(409, "RESSOURCE_ALREADY_EXIST", `Vous avez déjà un widget nommé « ${name} »`);
+      if (isUniqueViolation(error)) throw conflict(`Vous avez déjà un widget nommé « ${name} »`);
       throw error;
     }
   };

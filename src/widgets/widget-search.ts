@@ -309,17 +309,18 @@ function onlyIdsOf(view: DiffuseurView, widget: WidgetRow, moderatedIds: () => R
   return own ? new Set([...own].filter((id) => moderated.has(id))) : moderated;
 }
 
+/** No visitor filter: the widget as configured. */
+const NO_FILTERS: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
+
 /** Whether the widget shows this mission (whatever the visitor's filters and place). */
 export function widgetShows(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, missionId: string, moderatedIds: () => ReadonlySet<string>): boolean {
   const onlyIds = onlyIdsOf(view, widget, moderatedIds);
   if (onlyIds && !onlyIds.has(missionId)) return false;
-  const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
-  const query = engineQuery(engine, { ...widget, location: null }, view, filters, new Set([missionId]));
+  const query = engineQuery(engine, { ...widget, location: null }, view, NO_FILTERS, new Set([missionId]));
   return engine.search({ ...query, skip: 0, limit: 1 }).total > 0;
 }
 
 /** The number of missions the configuration shows, before any visitor filter (the widget's place applies). */
 export function countWidget(engine: SearchEngine, view: DiffuseurView, widget: WidgetRow, moderatedIds: () => ReadonlySet<string>): number {
-  const filters: WidgetFilters = { domain: [], department: [], organization: [], page: 1 };
-  return engine.search({ ...engineQuery(engine, widget, view, filters, onlyIdsOf(view, widget, moderatedIds)), skip: 0, limit: 0 }).total;
+  return engine.search({ ...engineQuery(engine, widget, view, NO_FILTERS, onlyIdsOf(view, widget, moderatedIds)), skip: 0, limit: 0 }).total;
 }

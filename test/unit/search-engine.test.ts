@@ -1,3 +1,4 @@
+import { foldText } from "../../src/taxonomy/slug.ts";
 import { describe, expect, it } from "vitest";
 import { type Condition, type EngineQuery, type EngineResult, type FacetBucket, type Scope, type SearchAddress, type SearchDoc, SearchEngine } from "../../src/search/engine.ts";
 import { chord2OfKm, haversineKm, kmOfChord2, unitVector } from "../../src/search/engine-geo.ts";
@@ -703,7 +704,7 @@ function docTextKeys(d: SearchDoc): Set<string> {
 /** The documented semantics, the slow way. */
 function reference(docs: Map<string, SearchDoc>, q: EngineQuery): EngineResult {
   const anyOf = <T>(values: T[] | undefined, v: T) => !values || values.length === 0 || values.includes(v);
-  const fold = (t: string) => t.normalize("NFD").replace(/\p{Diacritic}/gu, "").toLocaleLowerCase("fr");
+  const fold = foldText;
   const condition = (d: SearchDoc, c: Condition): boolean => {
     if (c.field === "parentOrganizations" || c.field === "activity") {
       const list = c.field === "activity" ? d.activities : d.parentOrganizations;
