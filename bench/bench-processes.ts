@@ -132,3 +132,9 @@ export async function createBenchDatabase(baseUrl: string, prefix: string): Prom
   dbUrl.pathname = `/${dbName}`;
   return { admin, dbName, databaseUrl: dbUrl.toString() };
 }
+
+/** Nearest-rank percentile `p` (0–100) of sorted samples; NaN without samples. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

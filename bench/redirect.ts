@@ -42,7 +42,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { isbot } from "isbot";
 import pg from "pg";
-import { codeVersion, collect, createBenchDatabase, killChildren, lastJsonLine, root, run, startService, stopProcess, track } from "./bench-processes.ts";
+import { codeVersion, collect, createBenchDatabase, killChildren, lastJsonLine, percentile, root, run, startService, stopProcess, track } from "./bench-processes.ts";
 
 const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
@@ -108,11 +108,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : Number(((sorted[mid - 1]! + sorted[mid]!) / 2).toFixed(2));
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
 
 /** Index of the first value ≥ x in a sorted array. */
 function lowerBound(sorted: Float64Array, x: number): number {

@@ -44,6 +44,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { BASELINE_MIX, ensureBaselineIndexes, PARIS, runBaselineQuery, type BaselineQueryName } from "./search-baseline.ts";
+import { percentile } from "./bench-processes.ts";
 import { loadSearchCatalogue, SEARCH_CATALOGUE_SEED } from "./search-catalogue.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -89,11 +90,6 @@ interface Side extends Latency {
   single: { median: number; min: number; runs: number };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
 
 const ms = (value: number) => Number(value.toFixed(1));
 

@@ -65,7 +65,7 @@ import { loadConfig } from "../src/config.ts";
 import { foldAllStats } from "../src/stats/stats-folder.ts";
 import { addDays, parisToday } from "../src/stats/stats-period.ts";
 import { writeEvents } from "../src/tracking/event-store.ts";
-import { codeVersion, createBenchDatabase, engagement, killChildren, lastJsonLine, root, run, startService, stopProcess } from "./bench-processes.ts";
+import { codeVersion, createBenchDatabase, engagement, killChildren, lastJsonLine, percentile, root, run, startService, stopProcess } from "./bench-processes.ts";
 import { ANNONCEURS, DAYS, DIFFUSEURS, EventStream, FIRST_DAY, planWorld, REFERENCE_DAY, SHARES, STATS_SEED, type Counts, type StatsWorld } from "./stats-events.ts";
 
 const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -104,10 +104,6 @@ const QUERIES: Array<{ name: QueryName; description: string; from: string; param
 const round1 = (x: number) => Number(x.toFixed(1));
 const round2 = (x: number) => Number(x.toFixed(2));
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 interface Latencies {
   requests: number;

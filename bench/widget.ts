@@ -41,7 +41,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import autocannon from "autocannon";
 import pg from "pg";
-import { codeVersion, createBenchDatabase, killChildren, root, startService, stopProcess } from "./bench-processes.ts";
+import { codeVersion, createBenchDatabase, killChildren, percentile, root, startService, stopProcess } from "./bench-processes.ts";
 import { loadSearchCatalogue, SEARCH_CATALOGUE_SEED } from "./search-catalogue.ts";
 
 const baseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -64,7 +64,6 @@ interface Measure {
   reqPerS: number;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const round1 = (x: number) => Number(x.toFixed(1));
 
 /**
