@@ -11,6 +11,7 @@ import { currentPublisher } from "../http/auth.ts";
 import type { RouteContext } from "../http/app.ts";
 import { notFound } from "../http/errors.ts";
 import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openapi.ts";
+import { AnswerCache } from "./answer-cache.ts";
 import type { EngineResult, FacetField } from "./engine.ts";
 import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
 import { MissionRenderer } from "./render.ts";
@@ -86,19 +87,11 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
    * Answers of the engine for identical requests of one diffuseur, valid until the catalogue changes
    * (the state tag is part of the key). Widgets and sites ask the same questions over and over.
    */
-  const answers = new Map<string, EngineResult>();
-  const ANSWERS_MAX = 2000;
+  const answers = new AnswerCache<EngineResult>(2000);
 
   function cachedRun(view: DiffuseurView, req: SearchRequest, facets: boolean): EngineResult {
-    // Outdated entries are never read again (their tag is gone) and leave by age.
     const key = JSON.stringify([catalog.stateTag(view), view.diffuseur.id, req.filters, req.sort, req.skip, req.limit, facets]);
-    let result = answers.get(key);
-    if (!result) {
-      result = run(view, req, facets);
-      if (answers.size >= ANSWERS_MAX) answers.delete(answers.keys().next().value as string);
-      answers.set(key, result);
-    }
-    return result;
+    return answers.get(key, () => run(view, req, facets));
   }
 
   function run(view: DiffuseurView, req: SearchRequest, facets: boolean, onlyIds?: ReadonlySet<string>): EngineResult {

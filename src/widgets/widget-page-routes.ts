@@ -16,6 +16,7 @@ import { sanitizeMissionHtml } from "../missions/rules/text.ts";
 import type { RawQuery } from "../search/query.ts";
 import { searchPlaces } from "./place-search.ts";
 import { type Card, detailPage, listPage, messagePage, type PageContext } from "./widget-page.ts";
+import { AnswerCache } from "../search/answer-cache.ts";
 import type { DiffuseurView } from "../search/visibility.ts";
 import { pageSizeOf, parseWidgetFilters, searchWidget, widgetShows, type WidgetFilters, type WidgetResult } from "./widget-search.ts";
 
@@ -136,12 +137,12 @@ export async function widgetPageRoutes(app: FastifyInstance, ctx: RouteContext):
   /** The widget's page context and view, or a French error page. */
   const open = async (request: FastifyRequest, reply: FastifyReply, widgetId: string) => {
     const nonce = randomBytes(12).toString("base64");
-    const widget = await activeWidget(widgetId);
+    // The widget and the catalogue's latest changes, read at once.
+    const [widget] = await Promise.all([activeWidget(widgetId), catalog.fresh()]);
     if (!widget) {
       await sendPage(request, reply, nonce, 404, messagePage({ assets, nonce }, "Widget introuvable", "Ce widget n'existe pas ou n'est plus actif. Le site qui l'affiche peut contacter l'équipe API Engagement."));
       return undefined;
     }
-    await catalog.fresh();
     const view = catalog.view(widget.diffuseur_id);
     const raw = request.query as RawQuery;
     const notrack = raw.notrack !== undefined && raw.notrack !== "0" && raw.notrack !== "false";
@@ -165,20 +166,12 @@ export async function widgetPageRoutes(app: FastifyInstance, ctx: RouteContext):
    * changes for the widget's diffuseur (its state tag is part of the key): every visitor of a
    * partner's page asks for the same first page.
    */
-  const results = new Map<string, WidgetResult>();
-  const RESULTS_MAX = 2000;
+  const results = new AnswerCache<WidgetResult>(2000);
   const cachedSearch = (view: DiffuseurView, widget: WidgetRow, filters: WidgetFilters): WidgetResult => {
+    const search = () => searchWidget(catalog.engine, view, widget, filters, moderatedIds);
     // A moderator's decisions are not in the diffuseur's state tag: "moderated only" is always searched.
-    if (widget.moderated_only) return searchWidget(catalog.engine, view, widget, filters, moderatedIds);
-    // Outdated entries are never read again (their tag is gone) and leave by age.
-    const key = JSON.stringify([catalog.stateTag(view), widget.id, new Date(widget.updated_at).getTime(), filters]);
-    let result = results.get(key);
-    if (!result) {
-      result = searchWidget(catalog.engine, view, widget, filters, moderatedIds);
-      if (results.size >= RESULTS_MAX) results.delete(results.keys().next().value as string);
-      results.set(key, result);
-    }
-    return result;
+    if (widget.moderated_only) return search();
+    return results.get(JSON.stringify([catalog.stateTag(view), widget.id, new Date(widget.updated_at).getTime(), filters]), search);
   };
 
   app.get<{ Params: { widgetId: string } }>(
