@@ -117,6 +117,9 @@ export function parseDistance(text: string | undefined): number {
   return km;
 }
 
+/** For other query strings that speak the same way (the widget pages'). */
+export { invalid as invalidParam, number as numberParam };
+
 export function parseSearchQuery(raw: RawQuery): SearchRequest {
   const limitParam = integer(raw, "limit", 0, MAX_LIMIT);
   const size = integer(raw, "size", 0, MAX_LIMIT);

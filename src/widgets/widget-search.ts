@@ -4,10 +4,9 @@
  * URL, the page of results and facet counts. Facets are disjunctive: a facet's counts ignore that
  * facet's own filter, so the visitor sees what each other choice would give.
  */
-import { badRequest } from "../http/errors.ts";
 import type { WidgetRow } from "../db/schema.ts";
 import type { Condition, EngineQuery, EngineResult, FacetBucket, FacetField, Scope, SearchEngine } from "../search/engine.ts";
-import type { RawQuery } from "../search/query.ts";
+import { invalidParam, numberParam, type RawQuery } from "../search/query.ts";
 import type { DiffuseurView } from "../search/visibility.ts";
 import { distanceKmOf, widgetScopes, type WidgetType } from "./widget-config.ts";
 
@@ -72,12 +71,10 @@ export interface WidgetResult {
   place?: Place & { distanceKm: number; fixed: boolean };
 }
 
-const invalid = (param: string, message: string) => badRequest("INVALID_QUERY", `Paramètre « ${param} » invalide : ${message}`, [{ field: param, message }]);
-
 function one(raw: RawQuery, name: string): string | undefined {
   const v = raw[name];
   const value = (Array.isArray(v) ? v.at(-1) : v)?.trim();
-  if (value && value.length > MAX_TEXT) throw invalid(name, `${MAX_TEXT} caractères au plus`);
+  if (value && value.length > MAX_TEXT) throw invalidParam(name, `${MAX_TEXT} caractères au plus`);
   return value || undefined;
 }
 
@@ -85,25 +82,16 @@ function list(raw: RawQuery, name: string): string[] {
   const v = raw[name];
   if (v === undefined) return [];
   const values = [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s && s !== "none"))];
-  if (values.length > MAX_VALUES) throw invalid(name, `${MAX_VALUES} valeurs au plus`);
-  if (values.some((s) => s.length > MAX_TEXT)) throw invalid(name, `valeur trop longue (${MAX_TEXT} caractères au plus)`);
+  if (values.length > MAX_VALUES) throw invalidParam(name, `${MAX_VALUES} valeurs au plus`);
+  if (values.some((s) => s.length > MAX_TEXT)) throw invalidParam(name, `valeur trop longue (${MAX_TEXT} caractères au plus)`);
   return values;
 }
 
 function yesNo(raw: RawQuery, name: string): "yes" | "no" | undefined {
   const v = one(raw, name);
   if (v === undefined) return undefined;
-  if (v !== "yes" && v !== "no") throw invalid(name, "yes ou no attendu");
+  if (v !== "yes" && v !== "no") throw invalidParam(name, "yes ou no attendu");
   return v;
-}
-
-function coordinate(raw: RawQuery, name: "lat" | "lon"): number | undefined {
-  const v = one(raw, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  const limit = name === "lat" ? 90 : 180;
-  if (!Number.isFinite(n) || Math.abs(n) > limit) throw invalid(name, `nombre entre -${limit} et ${limit} attendu`);
-  return n;
 }
 
 /**
@@ -123,39 +111,39 @@ export function parseWidgetFilters(raw: RawQuery, pageSize: number): WidgetFilte
   if (minor) filters.minor = minor;
   const accessibility = one(raw, "accessibility");
   if (accessibility !== undefined) {
-    if (accessibility !== "reducedMobilityAccessible") throw invalid("accessibility", "reducedMobilityAccessible attendu");
+    if (accessibility !== "reducedMobilityAccessible") throw invalidParam("accessibility", "reducedMobilityAccessible attendu");
     filters.accessibility = true;
   }
   const country = one(raw, "country");
   if (country !== undefined) {
-    if (country !== "FR" && country !== "NOT_FR") throw invalid("country", "FR ou NOT_FR attendu");
+    if (country !== "FR" && country !== "NOT_FR") throw invalidParam("country", "FR ou NOT_FR attendu");
     filters.country = country;
   }
   const start = one(raw, "start");
   if (start !== undefined) {
     const day = start.slice(0, 10);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw invalid("start", "date AAAA-MM-JJ attendue");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw invalidParam("start", "date AAAA-MM-JJ attendue");
     filters.start = day;
   }
   const duration = one(raw, "duration");
   if (duration !== undefined) {
     const months = Number(duration);
-    if (!Number.isInteger(months) || months < 1 || months > MAX_DURATION_MONTHS) throw invalid("duration", `nombre de mois entre 1 et ${MAX_DURATION_MONTHS} attendu`);
+    if (!Number.isInteger(months) || months < 1 || months > MAX_DURATION_MONTHS) throw invalidParam("duration", `nombre de mois entre 1 et ${MAX_DURATION_MONTHS} attendu`);
     filters.duration = months;
   }
-  const lat = coordinate(raw, "lat");
-  const lon = coordinate(raw, "lon");
-  if ((lat === undefined) !== (lon === undefined)) throw invalid(lat === undefined ? "lat" : "lon", "lat et lon vont ensemble");
+  const lat = numberParam(raw, "lat", -90, 90);
+  const lon = numberParam(raw, "lon", -180, 180);
+  if ((lat === undefined) !== (lon === undefined)) throw invalidParam(lat === undefined ? "lat" : "lon", "lat et lon vont ensemble");
   if (lat !== undefined && lon !== undefined) filters.place = { lat, lon, label: one(raw, "city") ?? "Ma position" };
   const page = one(raw, "page");
   const from = one(raw, "from");
   if (page !== undefined) {
     const n = Number(page);
-    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw invalid("page", `entier entre 1 et ${MAX_PAGE} attendu`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw invalidParam("page", `entier entre 1 et ${MAX_PAGE} attendu`);
     filters.page = n;
   } else if (from !== undefined) {
     const n = Number(from);
-    if (!Number.isInteger(n) || n < 0) throw invalid("from", "entier positif attendu");
+    if (!Number.isInteger(n) || n < 0) throw invalidParam("from", "entier positif attendu");
     filters.page = Math.min(MAX_PAGE, Math.floor(n / pageSize) + 1);
   }
   return filters;
