@@ -90,7 +90,7 @@ function checkboxFacet(name: ListFilter, legend: string, buckets: readonly Facet
   )}</ul></fieldset></details>`;
 }
 
-function placeField(ctx: PageContext, result: WidgetResult): Html {
+function placeField(result: WidgetResult): Html {
   const place = result.place;
   if (place?.fixed) return html`<p class="w-fixed-place">Missions autour de ${place.label} (${Math.round(place.distanceKm)} km)</p>`;
   return html`<div class="w-place"><label for="w-place-input">Ville ou code postal</label><div class="w-place-row"><input id="w-place-input" name="place" type="text" autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="w-place-list" value="${place?.label ?? ""}" placeholder="Ex. : Lyon ou 69003"><button type="button" class="w-locate w-js" hidden>Autour de moi</button></div><ul id="w-place-list" role="listbox" aria-label="Suggestions de lieux" hidden></ul>${place ? html`<input type="hidden" name="lat" value="${place.lat}"><input type="hidden" name="lon" value="${place.lon}"><input type="hidden" name="city" value="${place.label}">` : ""}</div>`;
@@ -104,7 +104,7 @@ function filtersForm(ctx: PageContext, filters: WidgetFilters, result: WidgetRes
   const f = result.facets;
   const remoteCount = (key: string) => f.remote?.find((b) => b.key === key)?.doc_count ?? 0;
   const facet = (name: ListFilter, legend: string, label: (key: string) => string = (k) => k, max?: number) => checkboxFacet(name, legend, f[name] ?? [], filters[name] ?? [], label, max);
-  const common = [placeField(ctx, result), facet("domain", isVolontariat(ctx.widget) ? "Thèmes" : "Domaines", (k) => domainLabel(k) ?? k)];
+  const common = [placeField(result), facet("domain", isVolontariat(ctx.widget) ? "Thèmes" : "Domaines", (k) => domainLabel(k) ?? k)];
   const specific = isVolontariat(ctx.widget)
     ? [
         html`<div class="w-select"><label for="f-start">À partir du</label><input id="f-start" type="date" name="start" value="${filters.start ?? ""}"></div>`,
