@@ -9,6 +9,8 @@ import {
   findCommune,
   findDepartment,
   findDepartmentByName,
+  communesByName,
+  communesByPostalCode,
   isKnownPostalCode,
   normalizeDepartmentCode,
   type Commune,
@@ -75,11 +77,20 @@ function publisherLocation(location: AddressInput["location"]): LatLon | null {
   return point;
 }
 
-/** `true` for a 5-digit postal code (as text or number) that La Poste knows. */
-function isFrenchLookingPostalCode(postalCode: string | number | null | undefined): boolean {
-  if (postalCode == null) return false;
-  const text = typeof postalCode === "number" ? (Number.isInteger(postalCode) ? String(postalCode) : "") : postalCode.trim();
-  return /^\d{5}$/.test(text) && isKnownPostalCode(text);
+/**
+ * An address without a country is read as French when its place is French: a postal code La Poste
+ * knows (a 5-digit one as given, or a shorter one that lost its leading zero in a spreadsheet, `1000`
+ * → `01000`, when the city is one of its communes: `1000` alone may be Brussels), or, without a postal code, a city that
+ * is the name of a French commune. Foreign addresses are expected to say their country.
+ */
+function isFrenchPlace(postalCode: string | number | null | undefined, city: string | null): boolean {
+  const text = postalCode == null ? "" : typeof postalCode === "number" ? (Number.isInteger(postalCode) ? String(postalCode) : "") : postalCode.trim();
+  if (text === "") return city !== null && communesByName(city).length > 0;
+  if (/^\d{5}$/.test(text)) return isKnownPostalCode(text);
+  if (!/^\d{1,4}$/.test(text)) return false;
+  if (city === null) return false;
+  const named = communesByName(city);
+  return communesByPostalCode(text).some((c) => named.includes(c));
 }
 
 /**
@@ -87,7 +98,8 @@ function isFrenchLookingPostalCode(postalCode: string | number | null | undefine
  *
  * All fields: strings trimmed, `""` → `null`; country through `normalizeCountry` ("France" → "FR",
  * overseas ISO codes such as "GP"/"RE" → "FR"); no country but a known 5-digit French postal code →
- * "FR"; `location` kept only when valid (then `geolocStatus` is `ENRICHED_BY_PUBLISHER`).
+ * "FR" (also a shorter code that lost its leading zero, or a city that is a French commune, see
+ * `isFrenchPlace`); `location` kept only when valid (then `geolocStatus` is `ENRICHED_BY_PUBLISHER`).
  *
  * French addresses:
  * - postal code as 5-character text, leading zeros kept (`1000` → `"01000"`), `null` when unusable;
@@ -113,7 +125,7 @@ export function normalizeAddress(input: AddressInput): NormalizedAddress {
 
   let country = normalizeCountry(input.country);
   if (country && FRENCH_OVERSEAS_COUNTRY_CODES.has(country)) country = "FR";
-  if (!country && isFrenchLookingPostalCode(input.postalCode)) country = "FR";
+  if (!country && isFrenchPlace(input.postalCode, city)) country = "FR";
 
   const hasSomethingToLookUp = city !== null || clean(input.postalCode) !== null;
   const statusWithoutCoordinates: GeolocStatus = hasSomethingToLookUp ? "NOT_FOUND" : "NO_DATA";

@@ -110,6 +110,19 @@ describe("POST /v2/mission", () => {
     expect(res.body.data.addresses[0]).toMatchObject({ postalCode: "01000", departmentCode: "01", country: "FR" });
   });
 
+  it("reads an address without a country as French when its place is, leading zero restored", async () => {
+    const res = await server.request("/v2/mission", {
+      method: "POST",
+      apiKey: a.apiKey,
+      json: body("zip-no-country", { addresses: [{ postalCode: 1000, city: "Bourg-en-Bresse" }, { city: "Bastia" }, { postalCode: "1000", city: "Bruxelles" }] }),
+    });
+    expect(res.status).toBe(201);
+    const [bourg, bastia, brussels] = res.body.data.addresses;
+    expect(bourg).toMatchObject({ postalCode: "01000", departmentCode: "01", departmentName: "Ain", country: "FR", geolocStatus: "ENRICHED_BY_API" });
+    expect(bastia).toMatchObject({ departmentCode: "2B", departmentName: "Haute-Corse", region: "Corse", country: "FR" });
+    expect(brussels).toMatchObject({ postalCode: "1000", departmentCode: null, country: null });
+  });
+
   it("stores sanitized HTML and derives the plain text", async () => {
     const res = await server.request("/v2/mission", {
       method: "POST",

@@ -230,6 +230,20 @@ describe("normalizeAddress", () => {
     // 4 digits could be Belgian or Swiss: no guess.
     const brussels = normalizeAddress({ postalCode: "1000", city: "Bruxelles" });
     expect(brussels).toMatchObject({ country: null, postalCode: "1000", departmentCode: null, geolocStatus: "NOT_FOUND" });
+    expect(normalizeAddress({ postalCode: "1000" }).country).toBeNull();
+  });
+
+  it("assumes France when the country is missing and the place is a French commune", () => {
+    // A spreadsheet lost the leading zero: the city says which department it was.
+    const bourg = normalizeAddress({ postalCode: 1000, city: "Bourg-en-Bresse" });
+    expect(bourg).toMatchObject({ country: "FR", postalCode: "01000", departmentCode: "01", departmentName: "Ain", geolocStatus: "ENRICHED_BY_API" });
+    expect(normalizeAddress({ postalCode: "6000", city: "Nice" })).toMatchObject({ country: "FR", postalCode: "06000", departmentCode: "06" });
+    // A city alone, no postal code.
+    const lyon = normalizeAddress({ city: "Lyon" });
+    expect(lyon).toMatchObject({ country: "FR", departmentCode: "69", region: "Auvergne-Rhône-Alpes", geolocStatus: "ENRICHED_BY_API" });
+    expect(lyon.postalCode).toBeNull();
+    expect(normalizeAddress({ city: "Ajaccio" })).toMatchObject({ country: "FR", departmentCode: "2A" });
+    expect(normalizeAddress({ city: "London" })).toMatchObject({ country: null, departmentCode: null, geolocStatus: "NOT_FOUND" });
   });
 
   it("keeps the publisher's location and ignores an invalid one", () => {
