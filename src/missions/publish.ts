@@ -96,6 +96,22 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>): 
   return changes;
 }
 
+const isEmptyValue = (v: unknown) => v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
+
+/**
+ * The `changes` of a `create` entry: the mission's initial values in the format of an update's
+ * changes, `{field: {previous: null, current}}`, for every field set at creation (defaults included,
+ * empty values — null, "", [] — left out), and `addresses` ("postal code city" of each) when any.
+ */
+export function creationChanges(
+  values: Record<string, unknown>,
+  addresses: { city: string | null; postalCode?: string | null; postal_code?: string | null }[],
+): Record<string, { previous: unknown; current: unknown }> {
+  const changes = diff({}, Object.fromEntries(Object.entries(values).filter(([, v]) => !isEmptyValue(v))));
+  if (addresses.length) changes.addresses = { previous: null, current: addressSummary(addresses) };
+  return changes;
+}
+
 /** "postal code city" of each address, for the event history. */
 export const addressSummary = (list: { city: string | null; postalCode?: string | null; postal_code?: string | null }[]) =>
   list.map((a) => [a.postalCode ?? a.postal_code ?? "", a.city ?? ""].join(" ").trim());
@@ -202,7 +218,9 @@ export async function createMission(
         .values({ id, client_id: clientId, publisher_id: publisher.id, created_at: now, ...row })
         .execute();
       await writeAddresses(trx, id, addresses, []);
-      await recordEvent(trx, id, "create", { statusCode: verdict.statusCode, addresses: addressSummary(addresses) }, source);
+      // The fields an update compares (the draft, organisation and moderation status), as first set.
+      const { last_sync_at: _sync, updated_at: _updated, deleted_at: _deleted, ...initial } = row;
+      await recordEvent(trx, id, "create", creationChanges(initial, addresses), source);
     }
     return { record: await reload(trx, publisher.id, clientId), restored: Boolean(existing) };
   });

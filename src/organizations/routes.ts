@@ -14,6 +14,7 @@ import { NStr } from "../http/json-schema.ts";
 import { API_KEY_SECURITY, errorResponses } from "../http/openapi.ts";
 import { upsertOrganization } from "../missions/organization-input.ts";
 import { toPartnerJson } from "../publishers/publishers.ts";
+import { organizationClicks } from "./clicks.ts";
 
 const Params = Type.Object({ organizationClientId: Type.String({ minLength: 1, maxLength: 200 }) });
 const PutBody = Type.Object(
@@ -39,7 +40,13 @@ const PartnerWithExclusion = Type.Object({
   campaign: Type.Boolean(),
   annonceur: Type.Boolean(),
   excluded: Type.Boolean({ description: "Ce diffuseur ne diffuse pas les missions de cette organisation" }),
-  clicks: Type.Optional(Type.Integer({ description: "Clics des 30 derniers jours depuis ce diffuseur vers les missions de cette organisation" })),
+  clicks: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "GET seulement : clics (hors robots) des 30 derniers jours, jusqu'à maintenant, depuis ce diffuseur vers les missions de cette organisation, y compris ses missions supprimées depuis",
+    }),
+  ),
 });
 
 const exclusionOf = (scope: DiffuseurScope, orgClientId: string) =>
@@ -63,7 +70,7 @@ export async function organizationRoutes(app: FastifyInstance, { db, requireApiK
       schema: {
         tags: ["Organisations"],
         summary: "Consulter la diffusion d'une de mes organisations",
-        description: "Pour chacun de vos diffuseurs : l'organisation est-elle exclue, et combien de clics sur 30 jours.",
+        description: "Pour chacun de vos diffuseurs : l'organisation est-elle exclue, et combien de clics (hors robots) ses missions en ont reçu sur les 30 derniers jours.",
         security: API_KEY_SECURITY,
         params: Params,
         response: {
@@ -75,12 +82,15 @@ export async function organizationRoutes(app: FastifyInstance, { db, requireApiK
     async (request) => {
       const publisher = currentPublisher(request);
       const { organizationClientId } = request.params;
-      if (!(await findOrganization(db, publisher.id, organizationClientId))) {
-        throw notFound(`Organisation « ${organizationClientId} » introuvable parmi vos organisations`);
-      }
+      const organization = await findOrganization(db, publisher.id, organizationClientId);
+      if (!organization) throw notFound(`Organisation « ${organizationClientId} » introuvable parmi vos organisations`);
       const scopes = await diffuseursOf(db, publisher.id);
-      // No tracking events are recorded yet by this service, so every click count is genuinely 0.
-      const data = scopes.map((s) => ({ ...toPartnerJson(s.diffuseur), excluded: Boolean(exclusionOf(s, organizationClientId)), clicks: 0 }));
+      const clicks = await organizationClicks(db, publisher.id, organization.id, scopes.map((s) => s.diffuseur.id));
+      const data = scopes.map((s) => ({
+        ...toPartnerJson(s.diffuseur),
+        excluded: Boolean(exclusionOf(s, organizationClientId)),
+        clicks: clicks.get(s.diffuseur.id) ?? 0,
+      }));
       return { ok: true, total: data.length, data };
     },
   );

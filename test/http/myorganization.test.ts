@@ -2,11 +2,14 @@
  * Black-box tests of `GET|PUT /v0/myorganization/:organizationClientId`: per-organisation diffusion
  * control (reference: legacy-api.md §5.6, rules of §6.1).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blockFingerprint } from "../../src/tracking/bots.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 const CLIENT_ID = "publisherOrganization.clientId";
+const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
 const PARTNER_FIELDS = ["_id", "name", "category", "url", "logo", "description", "widget", "api", "campaign", "annonceur"];
 
 let server: TestServer;
@@ -94,7 +97,7 @@ describe("GET /v0/myorganization/:organizationClientId", () => {
     expectNotFound(await getOrg(w.me, `inconnue-${w.tag}`));
   });
 
-  it("lists every diffuseur of mine with excluded=false and clicks=0", async () => {
+  it("lists every diffuseur of mine with excluded=false, and clicks=0 before any click", async () => {
     const w = await world();
     const org = `org-${w.tag}`;
     await publishMission(w.me, `m-${w.tag}`, org, "Les Amis du Quartier");
@@ -110,6 +113,97 @@ describe("GET /v0/myorganization/:organizationClientId", () => {
     }
     expect(res.body.data[0]).toMatchObject({ name: `Alpha ${w.tag}`, logo: `https://cdn.example.org/${w.tag}.png`, api: true, annonceur: false });
     expect(res.body.data.map((d: { _id: string }) => d._id)).not.toContain(w.stranger.id);
+  });
+
+  it("counts per diffuseur the non-bot clicks of the last 30 days on that organisation's missions", async () => {
+    const w = await world();
+    const org = `org-${w.tag}`;
+    const m1 = (await publishMission(w.me, `m1-${w.tag}`, org, "Les Amis du Quartier")).data.id as string;
+    const m2 = (await publishMission(w.me, `m2-${w.tag}`, org, "Les Amis du Quartier")).data.id as string;
+    // Clicks that must not count: on another organisation of mine, on another annonceur's
+    // organisation with the same client id, through a diffuseur of mine.
+    const otherOrg = (await publishMission(w.me, `m3-${w.tag}`, `autre-${w.tag}`, "Association Voisine")).data.id as string;
+    const other = await server.partner({ annonceur: true });
+    await server.allow(w.d1.id, other.id);
+    const othersMission = (await publishMission(other, `m4-${w.tag}`, org, "Les Amis du Quartier")).data.id as string;
+
+    // Real clicks through the tracked redirect, from distinct visitors (the referer is part of the fingerprint).
+    let visitor = 0;
+    const click = async (missionId: string, diffuseurId: string, headers: Record<string, string> = {}) => {
+      visitor += 1;
+      const res = await fetch(`${server.url}/r/${missionId}/${diffuseurId}`, {
+        redirect: "manual",
+        headers: { "user-agent": BROWSER, referer: `https://visiteur-${visitor}.example/`, ...headers },
+      });
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get("location")!);
+      expect(location.origin + location.pathname).toBe("https://example.org/candidater");
+      return location.searchParams.has("apiengagement_id");
+    };
+    expect(await click(m1, w.d1.id)).toBe(true);
+    await click(m1, w.d1.id);
+    await click(m2, w.d1.id);
+    await click(m2, w.d2.id);
+    await click(otherOrg, w.d1.id);
+    await click(othersMission, w.d1.id);
+    // A crawler is sent on untracked: never recorded.
+    expect(await click(m1, w.d2.id, { "user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)" })).toBe(false);
+    // A visitor blocked as a bot after its first click: that click is flagged, the next one is a bot when written.
+    const robot = { referer: "https://robot.example/" };
+    await click(m1, w.d2.id, robot);
+    await server.app.tracking.queue.flush();
+    const robotClick = await server.database.db
+      .selectFrom("tracking_event")
+      .select("fingerprint")
+      .where("mission_id", "=", m1)
+      .where("referer", "=", "https://robot.example/")
+      .executeTakeFirstOrThrow();
+    expect(await blockFingerprint(server.database.db, robotClick.fingerprint!, "test")).toBe(1);
+    await click(m2, w.d2.id, robot);
+    await server.app.tracking.queue.flush();
+    const bots = await server.database.db.selectFrom("tracking_event").select("is_bot").where("fingerprint", "=", robotClick.fingerprint!).execute();
+    expect(bots.map((b) => b.is_bot)).toEqual([true, true]);
+
+    // Clicks around the 30-day limit, written as the tracking writer would have written them then.
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    const DAY = 86_400_000;
+    const HOUR = 3_600_000;
+    const pastClick = (missionId: string, diffuseurId: string, at: Date) => ({
+      id: randomUUID(),
+      type: "click" as const,
+      source: "api" as const,
+      created_at: at,
+      updated_at: at,
+      from_publisher_id: diffuseurId,
+      to_publisher_id: w.me.id,
+      mission_id: missionId,
+    });
+    await server.database.db
+      .insertInto("tracking_event")
+      .values([
+        pastClick(m1, w.d1.id, ago(45 * DAY)), // too old
+        pastClick(m2, w.d1.id, ago(30 * DAY + HOUR)), // just too old
+        pastClick(m1, w.d2.id, ago(30 * DAY - HOUR)), // just inside
+      ])
+      .execute();
+
+    const expected = { [w.d1.id]: 3, [w.d2.id]: 2 };
+    const clicksById = async () => {
+      const res = await getOrg(w.me, org);
+      expect(res.status, res.text).toBe(200);
+      return Object.fromEntries(res.body.data.map((d: { _id: string; clicks: number }) => [d._id, d.clicks]));
+    };
+    expect(await clicksById()).toEqual(expected);
+    // The same once the pending counts are folded into the daily ones.
+    await sql`SELECT stat_fold()`.execute(server.database.db);
+    expect(await clicksById()).toEqual(expected);
+
+    // A mission deleted since keeps its clicks; the other annonceur sees its own organisation's only.
+    expect((await server.request(`/v2/mission/m2-${w.tag}`, { method: "DELETE", apiKey: w.me.apiKey })).status).toBe(200);
+    expect(await clicksById()).toEqual(expected);
+    const theirs = await getOrg(other, org);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.data.map((d: { _id: string; clicks: number }) => [d._id, d.clicks])).toEqual([[w.d1.id, 1]]);
   });
 
   it("finds an organisation whose client id needs URL encoding (spaces, accents)", async () => {
