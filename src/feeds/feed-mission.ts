@@ -56,7 +56,7 @@ import type { AddressInput } from "../places/address.ts";
 import { parseActivities } from "../taxonomy/activities.ts";
 import { DOMAIN_LABELS, DOMAIN_SLUGS, type DomainSlug, isDomain } from "../taxonomy/domains.ts";
 import { foldText, slugify } from "../taxonomy/slug.ts";
-import { parseFeedDate } from "./feed-dates.ts";
+import { parseMissionDate } from "../missions/rules/dates.ts";
 import {
   type Coordinates,
   childElement,
@@ -186,7 +186,7 @@ class MissionReader {
   date(name: string): Date | null {
     const el = this.find(name);
     const text = ownText(el);
-    const result = parseFeedDate(text, this.settings.dateOrder);
+    const result = parseMissionDate(text, this.settings.dateOrder);
     if (result === null) return null;
     if (result.ok) return result.date;
     this.report("warning", name, msgUnreadableDate(name, text, result.message), el);

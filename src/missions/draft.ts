@@ -6,6 +6,7 @@
 import type { MissionRow } from "../db/schema.ts";
 import { badRequest } from "../http/errors.ts";
 import { parseActivities } from "../taxonomy/activities.ts";
+import { type DateOrder, MAX_YEAR, MIN_YEAR, type MissionDateResult, parseMissionDate } from "./rules/dates.ts";
 import { describe } from "./rules/text.ts";
 import { cleanStringList, monthsBetween } from "./rules/normalize.ts";
 import type { MissionInput } from "./schemas.ts";
@@ -129,18 +130,29 @@ export function draftOf(row: MissionRow): MissionDraft {
   return out as MissionDraft;
 }
 
-/** ISO 8601 date or date-time; a wrong value is a 400 naming the field. */
-export function parseDateField(field: string, value: string | null | undefined): Date | null {
-  if (value === null || value === undefined || value.trim() === "") return null;
-  const trimmed = value.trim();
-  const valid = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed);
-  const date = valid ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) {
-    throw badRequest("INVALID_BODY", `Le champ « ${field} » doit être une date ISO 8601, par exemple 2025-09-01 ou 2025-09-01T09:00:00Z (reçu « ${value} »)`, [
-      { field, message: "date ISO 8601 attendue" },
-    ]);
+/**
+ * A date of the JSON API, read as `z.coerce.date()` reads it today but without its traps: ISO 8601,
+ * day/month/year (`order`, the annonceur's setting, French by default), RFC 2822, Unix time as a
+ * number or digits (10 digits = seconds, as feeds send them; otherwise milliseconds, as JavaScript
+ * sends them). A value that is not a real date is a 400 naming the field.
+ */
+export function parseDateField(field: string, value: string | number | null | undefined, order: DateOrder = "dmy"): Date | null {
+  if (value === null || value === undefined) return null;
+  const result = typeof value === "number" ? dateFromNumber(value) : parseMissionDate(value, order);
+  if (result === null) return null;
+  if (!result.ok) {
+    throw badRequest("INVALID_BODY", `Le champ « ${field} » n'est pas une date valide (reçu « ${value} ») : ${result.message}`, [{ field, message: result.message }]);
   }
-  return date;
+  return result.date;
+}
+
+function dateFromNumber(value: number): MissionDateResult {
+  const ms = Number.isInteger(value) && value >= 1e9 && value < 1e10 ? value * 1000 : value;
+  const year = new Date(ms).getUTCFullYear();
+  if (!Number.isFinite(ms) || year < MIN_YEAR || year > MAX_YEAR) {
+    return { ok: false, message: `l'année doit être comprise entre ${MIN_YEAR} et ${MAX_YEAR}` };
+  }
+  return { ok: true, date: new Date(ms) };
 }
 
 const trimOrNull = (v: string | null | undefined) => {

@@ -9,6 +9,13 @@ import { DOMAIN_SLUGS } from "../taxonomy/domains.ts";
 const Strings = (description: string, maxItems = 100) =>
   Type.Unsafe<string[] | null>({ type: ["array", "null"], items: { type: "string", maxLength: 1000 }, maxItems, description });
 
+const DateInput = (description: string) =>
+  Type.Unsafe<string | number | null>({
+    type: ["string", "number", "null"],
+    maxLength: 100,
+    description: `${description} : ISO 8601 (2025-09-01 ou 2025-09-01T09:00:00Z, heure UTC sans fuseau), jour/mois/année (01/09/2025), RFC 2822, ou temps Unix (nombre de millisecondes, ou 10 chiffres = secondes). Une date impossible (31/02/2025) est refusée (400).`,
+  });
+
 export const MISSION_TYPE_VALUES = [
   "benevolat",
   "volontariat_service_civique",
@@ -58,9 +65,9 @@ const missionFields = {
   applicationUrl: NStr({ maxLength: 2000, description: "Page de candidature sur votre site" }),
   image: NStr({ maxLength: 2000, description: "URL de l'image de la mission" }),
   metadata: NStr({ maxLength: 10_000, description: "Métadonnées libres" }),
-  postedAt: NStr({ description: "Date de première publication (ISO 8601)" }),
-  startAt: NStr({ description: "Date de début (ISO 8601). Défaut : maintenant" }),
-  endAt: NStr({ description: "Date de fin (ISO 8601)" }),
+  postedAt: DateInput("Date de première publication"),
+  startAt: DateInput("Date de début. Défaut : maintenant"),
+  endAt: DateInput("Date de fin"),
   domain: NStr({ maxLength: 100, description: `Domaine d'action : ${DOMAIN_SLUGS.join(", ")}` }),
   activities: Strings("Activités (slugs ou libellés de la liste des activités ; une valeur inconnue devient « Autre »)", 30),
   tags: Strings("Mots-clés libres"),

@@ -185,7 +185,9 @@ describe("POST /v2/mission", () => {
     [{ clientId: "" }, "clientId"],
     [{ places: "trois" }, "places"],
     [{ openToMinors: "peut-être" }, "openToMinors"],
-    [{ startAt: "01/09/2026" }, "startAt"],
+    [{ startAt: "31/02/2026" }, "startAt"],
+    [{ endAt: "demain" }, "endAt"],
+    [{ postedAt: -1e15 }, "postedAt"],
     [{ addresses: [{ location: { lat: 123, lon: 2 } }] }, "addresses[0].location.lat"],
     [{ type: "stage" }, "type"],
     [{ organizationName: undefined, organizationRNA: "W011002233" }, "organizationName"],
@@ -197,6 +199,19 @@ describe("POST /v2/mission", () => {
     expect(res.body.code).toBe("INVALID_BODY");
     expect(res.body.message).toContain(field);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it.each([
+    ["2026-09-01", "2026-09-01T00:00:00.000Z"],
+    ["2026-09-01T09:30:00+02:00", "2026-09-01T07:30:00.000Z"],
+    ["01/09/2026", "2026-09-01T00:00:00.000Z"],
+    ["Tue, 01 Sep 2026 10:00:00 GMT", "2026-09-01T10:00:00.000Z"],
+    [1788253200000, "2026-09-01T09:00:00.000Z"],
+    [1788253200, "2026-09-01T09:00:00.000Z"],
+  ])("reads the date %j as %s (coerced like today, day before month)", async (startAt, iso) => {
+    const res = await server.request("/v2/mission", { method: "POST", apiKey: a.apiKey, json: body(`date-${String(startAt).replace(/\W/g, "")}`, { startAt }) });
+    expect(res.status).toBe(201);
+    expect(res.body.data.startAt).toBe(iso);
   });
 
   it("refuses mission writes from a partner that is not an annonceur", async () => {

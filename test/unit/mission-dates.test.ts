@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { acceptedFormats, parseFeedDate, type DateOrder } from "../../src/feeds/feed-dates.ts";
+import { acceptedFormats, parseMissionDate, type DateOrder } from "../../src/missions/rules/dates.ts";
 
 const iso = (text: string, order: DateOrder = "dmy") => {
-  const result = parseFeedDate(text, order);
+  const result = parseMissionDate(text, order);
   if (result === null) return null;
   return result.ok ? result.date.toISOString() : `error: ${result.message}`;
 };
 
-describe("parseFeedDate: accepted formats", () => {
+describe("parseMissionDate: accepted formats", () => {
   it.each([
     // ISO 8601 date and date-time; no zone = UTC, date only = 00:00 UTC
     ["2025-09-01", "2025-09-01T00:00:00.000Z"],
@@ -55,12 +55,12 @@ describe("parseFeedDate: accepted formats", () => {
   });
 
   it("returns null for an empty value (no date given)", () => {
-    expect(parseFeedDate("", "dmy")).toBeNull();
-    expect(parseFeedDate("   ", "dmy")).toBeNull();
+    expect(parseMissionDate("", "dmy")).toBeNull();
+    expect(parseMissionDate("   ", "dmy")).toBeNull();
   });
 });
 
-describe("parseFeedDate: errors", () => {
+describe("parseMissionDate: errors", () => {
   it.each([
     ["31/02/2025", "cette date n'existe pas (lue comme jour/mois/année)"],
     ["29/02/2025", "cette date n'existe pas (lue comme jour/mois/année)"],
@@ -83,19 +83,19 @@ describe("parseFeedDate: errors", () => {
     ["Fri, 10 Foo 2020 22:49:39 GMT", acceptedFormats("dmy")],
     ["2025-09-01T09:00:00 Europe/Paris", acceptedFormats("dmy")],
   ])("%j → %s", (text, message) => {
-    expect(parseFeedDate(text, "dmy")).toEqual({ ok: false, message });
+    expect(parseMissionDate(text, "dmy")).toEqual({ ok: false, message });
   });
 
   it("names the order it used", () => {
-    expect(parseFeedDate("31/02/2025", "mdy")).toEqual({ ok: false, message: "le mois 31 n'existe pas (lue comme mois/jour/année)" });
-    expect(parseFeedDate("nope", "mdy")).toEqual({ ok: false, message: acceptedFormats("mdy") });
+    expect(parseMissionDate("31/02/2025", "mdy")).toEqual({ ok: false, message: "le mois 31 n'existe pas (lue comme mois/jour/année)" });
+    expect(parseMissionDate("nope", "mdy")).toEqual({ ok: false, message: acceptedFormats("mdy") });
     expect(acceptedFormats("dmy")).toBe("formats acceptés : 2025-09-01, 2025-09-01T09:00:00Z ou 01/09/2025 (jour/mois/année)");
     expect(acceptedFormats("mdy")).toBe("formats acceptés : 2025-09-01, 2025-09-01T09:00:00Z ou 09/01/2025 (mois/jour/année)");
   });
 
   it("never throws on odd input", () => {
     for (const text of ["\u0000", "-".repeat(10_000), "💥", "NaN", "Infinity", "1e10", undefined as unknown as string]) {
-      expect(() => parseFeedDate(text, "dmy")).not.toThrow();
+      expect(() => parseMissionDate(text, "dmy")).not.toThrow();
     }
   });
 });

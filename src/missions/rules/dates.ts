@@ -1,10 +1,10 @@
 /**
- * Dates of an XML feed (`postedAt`, `startAt`, `endAt`). Pure, no I/O, never throws.
+ * Dates of a mission (`postedAt`, `startAt`, `endAt`), from an XML feed or the JSON API. Pure, no
+ * I/O, never throws.
  *
  * Accepted, after trimming:
  * - ISO 8601 date or date-time: `2025-09-01`, `2025-09-01T09:00`, `2025-09-01T09:00:00.123Z`,
- *   `2025-09-01 09:00:00+02:00`, `…+0200`. Without a zone the time is UTC (as today and as the
- *   JSON API); a date alone is 00:00 UTC.
+ *   `2025-09-01 09:00:00+02:00`, `…+0200`. Without a zone the time is UTC (as today); a date alone is 00:00 UTC.
  * - Day/month/year `1/9/2025`, `01/09/2025`, `01-09-2025`, `01.09.2025`, optionally followed by
  *   ` HH:MM` or ` HH:MM:SS` (UTC). `order` decides which number is the day: `dmy` (French, the
  *   default) or `mdy` (the legacy reading, `01/11/2025` = 11 January).
@@ -18,7 +18,7 @@
 
 export type DateOrder = "dmy" | "mdy";
 
-export type FeedDateResult = { ok: true; date: Date } | { ok: false; message: string } | null;
+export type MissionDateResult = { ok: true; date: Date } | { ok: false; message: string } | null;
 
 export const MIN_YEAR = 1900;
 export const MAX_YEAR = 2100;
@@ -168,7 +168,7 @@ function parseEpoch(digits: string) {
  * it cannot be read: `message` is French, says why, and is meant to follow
  * `Date illisible pour <champ> : « <texte> » ; `.
  */
-export function parseFeedDate(text: string, order: DateOrder): FeedDateResult {
+export function parseMissionDate(text: string, order: DateOrder): MissionDateResult {
   try {
     const value = typeof text === "string" ? text.trim() : "";
     if (value === "") return null;
