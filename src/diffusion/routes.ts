@@ -122,7 +122,7 @@ export async function diffusionRoutes(app: FastifyInstance, { db, requireApiKey 
             total: Type.Integer(),
             data: Type.Array(Type.Object({ ...RuleSchema.properties, publisherId: Type.String() })),
           }),
-          ...errorResponses(400, 401, 403, 409, 429),
+          ...errorResponses(400, 401, 403, 409, 413, 415, 429),
         },
       },
     },

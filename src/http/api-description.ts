@@ -20,7 +20,7 @@ Les clés sont conservées sous forme d'empreinte : une clé perdue ne peut pas 
   de validation, \`errors\` détaille chaque champ (\`[{"field": "places", "message": "…"}]\`).
 - Codes : \`INVALID_QUERY\`, \`INVALID_PARAMS\`, \`INVALID_BODY\` (400), \`UNAUTHORIZED\` (401), \`FORBIDDEN\` (403),
   \`NOT_FOUND\` (404, y compris pour une route inconnue), \`RESSOURCE_ALREADY_EXIST\` (409), \`PAYLOAD_TOO_LARGE\` (413),
-  \`TOO_MANY_REQUESTS\` (429), \`SERVER_ERROR\` (500).
+  \`UNSUPPORTED_MEDIA_TYPE\` (415 : le corps n'est pas du JSON), \`TOO_MANY_REQUESTS\` (429), \`SERVER_ERROR\` (500).
 - Chaque réponse porte un en-tête \`x-request-id\` (repris de la requête s'il est fourni) : citez-le en cas de problème.
 
 ## Limites
@@ -93,6 +93,20 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 - **Règles de diffusion prises en compte immédiatement** (aujourd'hui : jusqu'à 6 heures).
 - **Recherche des diffuseurs** : vrai rayon, plein texte sur la description aussi, facettes sur tous les résultats,
   tris, synchronisation incrémentale et ETag (voir plus haut). \`size\` est lu dès que \`limit\` est absent.
+- **CORS** : toute origine peut appeler l'API (\`Access-Control-Allow-Origin: *\`, sans cookies ni \`credentials\`),
+  en-têtes \`x-api-key\`/\`apikey\` compris. Aujourd'hui une liste d'origines répond aux requêtes préalables
+  (\`OPTIONS\`) de toutes les routes, si bien qu'un navigateur d'une autre origine ne peut pas envoyer sa clé.
+- **Messages d'erreur en français** (les codes ne changent pas) : par exemple \`409 RESSOURCE_ALREADY_EXIST\` dit
+  « Une mission avec le clientId … existe déjà » au lieu de « A mission with this clientId already exists for this publisher ».
+- **Limite de débit par partenaire** : les requêtes de toutes les clés d'un même partenaire sont comptées ensemble
+  (créer une deuxième clé ne double pas la limite).
+- **Corps JSON envoyé sans \`Content-Type\`** (\`curl -d @mission.json\`) : lu comme du JSON ; un vrai formulaire
+  donne \`415\`.
+- **Dates de l'API JSON** : ISO 8601, jour/mois/année (\`01/02/2025\` = 1er février, comme les flux ; le réglage
+  \`dateOrder\` de l'annonceur vaut aussi ici), RFC 2822 et temps Unix (nombre de millisecondes, ou 10 chiffres =
+  secondes). Une date impossible (\`31/02/2025\`) donne \`400\` au lieu d'être reportée au mois suivant.
+- **Adresse sans pays** : lue comme française quand son code postal ou sa commune le sont (\`1000\` + Bourg-en-Bresse
+  devient \`01000\`, département de l'Ain) ; une adresse étrangère doit donner son pays.
 - **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`. Les types JSON sont
   vérifiés strictement (\`"places": "3"\` est refusé) ; seul \`postalCode\` accepte aussi un nombre.
 - **Valeurs hors liste** (\`remote\`, \`compensationUnit\`, \`compensationType\`, \`places\` ≤ 0) : la mission est

@@ -29,7 +29,7 @@ import { widgetPageRoutes } from "../widgets/widget-page-routes.ts";
 import { widgetRoutes } from "../widgets/widget-routes.ts";
 import { apiKeyGuard } from "./auth.ts";
 import { CORS_OPTIONS } from "./cors.ts";
-import { errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
+import { HttpError, errorHandler, notFoundHandler, notFoundOrBadRequest } from "./errors.ts";
 import { createValidatorCompiler } from "./validation.ts";
 import { healthRoutes } from "./health.ts";
 import { registerDocs } from "./openapi.ts";
@@ -86,6 +86,20 @@ function trackInFlight(app: FastifyInstance) {
   });
 }
 
+/**
+ * `curl -d @mission.json URL` labels its body `application/x-www-form-urlencoded`: no route takes
+ * forms, so a body that is JSON is read as JSON (with the same parser and limits); anything else is
+ * a 415 that says which header to send.
+ */
+function acceptJsonSentAsForm(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (request, body, done) => {
+    const text = String(body);
+    if (/^\s*[[{]/.test(text)) return parseJson(request, text, done);
+    done(new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Type de contenu non pris en charge : envoyez du JSON avec l'en-tête Content-Type: application/json"), undefined);
+  });
+}
+
 export async function buildApp({ config, db, logger }: AppDeps): Promise<FastifyInstance> {
   let hot: HotRedirect | undefined;
   const options: FastifyServerOptions = {
@@ -128,6 +142,7 @@ export async function buildApp({ config, db, logger }: AppDeps): Promise<Fastify
   app.setValidatorCompiler(createValidatorCompiler(() => app.getSchemas()));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  acceptJsonSentAsForm(app);
   await registerDocs(app, config);
   for (const schema of [...MISSION_SHARED_SCHEMAS, ...SEARCH_SHARED_SCHEMAS, ...FEED_SHARED_SCHEMAS, PartnerSchema]) app.addSchema(schema);
 

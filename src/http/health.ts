@@ -7,10 +7,20 @@ import type { RouteContext } from "./app.ts";
 const startedAt = new Date();
 
 export async function healthRoutes(app: FastifyInstance, { db, catalog }: RouteContext) {
-  app.get("/", { schema: { hide: true } }, async (_request, reply) => {
-    reply.type("text/plain; charset=utf-8");
-    return `API Engagement is running since ${startedAt.toISOString()} — documentation: /docs\n`;
-  });
+  app.get(
+    "/",
+    {
+      schema: {
+        tags: ["Service"],
+        summary: "Le service tourne (une ligne de texte, comme aujourd'hui)",
+        response: { 200: { description: "`API Engagement is running since … — documentation: /docs`", content: { "text/plain": { schema: Type.String() } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.type("text/plain; charset=utf-8");
+      return `API Engagement is running since ${startedAt.toISOString()} — documentation: /docs\n`;
+    },
+  );
 
   app.get(
     "/health",

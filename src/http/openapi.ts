@@ -30,6 +30,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: "Ressource introuvable ou non visible pour ce partenaire (`NOT_FOUND`)",
   409: "La ressource existe déjà (`RESSOURCE_ALREADY_EXIST`)",
   413: "Corps de requête trop volumineux (`PAYLOAD_TOO_LARGE`)",
+  415: "Corps qui n'est pas du JSON (`UNSUPPORTED_MEDIA_TYPE`) ; un JSON envoyé sans `Content-Type` (`curl -d`) est accepté",
   429: "Limite de débit atteinte (`TOO_MANY_REQUESTS`) ; voir les en-têtes `X-RateLimit-*` et `Retry-After`",
 };
 

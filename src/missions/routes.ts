@@ -39,7 +39,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
           "Crée une mission. La modération automatique s'applique : une mission qui ne passe pas une règle est tout de même créée (201) avec `statusCode: \"REFUSED\"` et la raison dans `statusComment`. Recréer un `clientId` supprimé restaure la mission.",
         security: API_KEY_SECURITY,
         body: CreateMissionBody,
-        response: { 201: MissionV2Response, ...errorResponses(400, 401, 403, 409, 413, 429) },
+        response: { 201: MissionV2Response, ...errorResponses(400, 401, 403, 409, 413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -61,7 +61,7 @@ export async function missionRoutes(app: FastifyInstance, { db, requireApiKey }:
         security: API_KEY_SECURITY,
         params: ClientIdParams,
         body: UpdateMissionBody,
-        response: { 200: MissionV2Response, ...errorResponses(400, 401, 403, 404, 413, 429) },
+        response: { 200: MissionV2Response, ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
       },
     },
     async (request) => {

@@ -30,8 +30,8 @@ interface RouteCase {
 
 /** Every partner route. Bodies are valid, so that only authentication can fail. */
 const ROUTES: RouteCase[] = [
-  { method: "POST", path: "/v2/mission", openapiPath: "/v2/mission", json: missionBody("auth-m-1"), documentedErrors: [400, 409] },
-  { method: "PUT", path: "/v2/mission/x", openapiPath: "/v2/mission/{clientId}", json: { title: "Nouveau titre de mission" }, documentedErrors: [400, 404] },
+  { method: "POST", path: "/v2/mission", openapiPath: "/v2/mission", json: missionBody("auth-m-1"), documentedErrors: [400, 409, 413, 415] },
+  { method: "PUT", path: "/v2/mission/x", openapiPath: "/v2/mission/{clientId}", json: { title: "Nouveau titre de mission" }, documentedErrors: [400, 404, 413, 415] },
   { method: "DELETE", path: "/v2/mission/x", openapiPath: "/v2/mission/{clientId}", documentedErrors: [404] },
   { method: "GET", path: "/v0/mymission", openapiPath: "/v0/mymission", documentedErrors: [400] },
   { method: "GET", path: "/v0/mymission/x", openapiPath: "/v0/mymission/{clientId}", documentedErrors: [404] },
@@ -43,7 +43,7 @@ const ROUTES: RouteCase[] = [
     path: "/v0/diffusion-rule",
     openapiPath: "/v0/diffusion-rule",
     json: { publisherIds: ["000000000000000000000000"], field: "publisherOrganization.clientId", operator: "is_not", value: "x" },
-    documentedErrors: [400, 403, 409],
+    documentedErrors: [400, 403, 409, 413, 415],
   },
   { method: "DELETE", path: "/v0/diffusion-rule/x", openapiPath: "/v0/diffusion-rule/{id}", documentedErrors: [403, 404] },
   { method: "GET", path: "/v0/myorganization/x", openapiPath: "/v0/myorganization/{organizationClientId}", documentedErrors: [404] },
@@ -480,6 +480,8 @@ describe("service routes and documentation", () => {
       expect(securityKeys, `${route.method} ${route.openapiPath} security`).toContain(byHeader["x-api-key"]!.key);
       expect(securityKeys, `${route.method} ${route.openapiPath} security`).toContain(byHeader.apikey!.key);
     }
+    for (const path of ["/", "/health", "/ready"]) expect(doc.paths?.[path]?.get, `GET ${path}`).toBeDefined();
+    expect(Object.keys(doc.paths["/"].get.responses["200"].content)).toEqual(["text/plain"]);
   });
 
   it("GET /docs answers an HTML page", async () => {
