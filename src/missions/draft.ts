@@ -162,7 +162,7 @@ const trimOrNull = (v: string | null | undefined) => {
 };
 
 /** Column values for the keys present in `input`. */
-export function draftPatch(input: MissionInput, now: Date): Partial<MissionDraft> {
+export function draftPatch(input: MissionInput, now: Date, dateOrder: DateOrder = "dmy"): Partial<MissionDraft> {
   const patch: Partial<MissionDraft> = {};
   const has = (key: keyof MissionInput) => Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
 
@@ -185,9 +185,9 @@ export function draftPatch(input: MissionInput, now: Date): Partial<MissionDraft
   if (has("romeSkills")) patch.rome_skills = cleanStringList(input.romeSkills);
   if (has("remote")) patch.remote = trimOrNull(input.remote);
   if (has("schedule")) patch.schedule = trimOrNull(input.schedule);
-  if (has("postedAt")) patch.posted_at = parseDateField("postedAt", input.postedAt) ?? now;
-  if (has("startAt")) patch.start_at = parseDateField("startAt", input.startAt) ?? now;
-  if (has("endAt")) patch.end_at = parseDateField("endAt", input.endAt);
+  if (has("postedAt")) patch.posted_at = parseDateField("postedAt", input.postedAt, dateOrder) ?? now;
+  if (has("startAt")) patch.start_at = parseDateField("startAt", input.startAt, dateOrder) ?? now;
+  if (has("endAt")) patch.end_at = parseDateField("endAt", input.endAt, dateOrder);
   if (has("priority")) patch.priority = trimOrNull(input.priority);
   if (has("places")) {
     patch.places = input.places ?? 1;

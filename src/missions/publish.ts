@@ -191,7 +191,7 @@ export async function createMission(
       throw conflict(`Une mission avec le clientId « ${clientId} » existe déjà pour ce partenaire : modifiez-la avec PUT /v2/mission/${encodeURIComponent(clientId)}`);
     }
     const org = organization ? await upsertOrganization(trx, publisher.id, organization.clientId, organization.patch) : null;
-    const draft = mergeDraft(emptyDraft(now), draftPatch(input, now));
+    const draft = mergeDraft(emptyDraft(now), draftPatch(input, now, publisher.feed_date_order));
     if (publisher.mission_type && !input.type) draft.type = publisher.mission_type;
     const verdict = moderateDraft(publisher.skip_moderation, clientId, draft, addresses[0]?.country ?? null, org?.name ?? null);
     if (verdict.description !== undefined) draft.description = verdict.description;
@@ -254,7 +254,7 @@ export async function updateMission(
       .where("mission_id", "=", existing.id)
       .orderBy("position")
       .execute();
-    const draft = mergeDraft(draftOf(existing), draftPatch(input, now));
+    const draft = mergeDraft(draftOf(existing), draftPatch(input, now, publisher.feed_date_order));
     const firstCountry = addresses ? (addresses[0]?.country ?? null) : (previousAddresses[0]?.country ?? null);
     const verdict = moderateDraft(publisher.skip_moderation, clientId, draft, firstCountry, org?.name ?? null);
     if (verdict.description !== undefined) draft.description = verdict.description;

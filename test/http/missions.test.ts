@@ -214,6 +214,14 @@ describe("POST /v2/mission", () => {
     expect(res.body.data.startAt).toBe(iso);
   });
 
+  it("reads day and month in the annonceur's order (dateOrder mdy, the legacy reading)", async () => {
+    const us = await server.partner({ annonceur: true });
+    await server.database.db.updateTable("publisher").set({ feed_date_order: "mdy" }).where("id", "=", us.id).execute();
+    const res = await server.request("/v2/mission", { method: "POST", apiKey: us.apiKey, json: body("date-us", { startAt: "09/01/2026", endAt: "12/31/2026" }) });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({ startAt: "2026-09-01T00:00:00.000Z", endAt: "2026-12-31T00:00:00.000Z" });
+  });
+
   it("refuses mission writes from a partner that is not an annonceur", async () => {
     const diffuseur = await server.partner({ annonceur: false, diffuseur: true });
     const res = await server.request("/v2/mission", { method: "POST", apiKey: diffuseur.apiKey, json: body("nope") });
