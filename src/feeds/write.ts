@@ -17,7 +17,7 @@ import { insertRows, insertStatement } from "../db/bulk-insert.ts";
 import type { Db } from "../db/connection.ts";
 import { uuidv7 } from "../db/uuid7.ts";
 import type { MissionAddressRow, MissionRow, OrganizationRow, PublisherRow } from "../db/schema.ts";
-import { type AddressDraft, addressColumns, addressSummary } from "../missions/publish.ts";
+import { type AddressDraft, addressColumns, addressSummary, creationChanges } from "../missions/publish.ts";
 import { monthsBetween } from "../missions/rules/normalize.ts";
 import { type Changes, missionChanges, organizationChanged, sameAddresses } from "./changes.ts";
 import { feedClientId, normalizeFeedMission } from "./feed-mission.ts";
@@ -382,7 +382,7 @@ async function planWrites(ctx: BatchContext, db: Db, planned: Planned[]): Promis
       created.events.push({
         mission_id: id,
         type: "create",
-        changes: { statusCode: row.status_code, addresses: addressSummary(p.mission.addresses) },
+        changes: creationChanges(row, p.mission.addresses),
         source: "feed",
       });
       created.states.push({ id, hash: p.candidate.hash, problems: problemsJson });

@@ -98,16 +98,20 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>): 
 
 const isEmptyValue = (v: unknown) => v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);
 
+const LIFE_TIMESTAMPS = new Set(["last_sync_at", "updated_at", "deleted_at", "created_at"]);
+
 /**
  * The `changes` of a `create` entry: the mission's initial values in the format of an update's
  * changes, `{field: {previous: null, current}}`, for every field set at creation (defaults included,
  * empty values — null, "", [] — left out), and `addresses` ("postal code city" of each) when any.
+ * Timestamps of the row's life (sync, update, deletion) are not values of the mission.
  */
 export function creationChanges(
   values: Record<string, unknown>,
   addresses: { city: string | null; postalCode?: string | null; postal_code?: string | null }[],
 ): Record<string, { previous: unknown; current: unknown }> {
-  const changes = diff({}, Object.fromEntries(Object.entries(values).filter(([, v]) => !isEmptyValue(v))));
+  const initial = Object.entries(values).filter(([key, v]) => !isEmptyValue(v) && !LIFE_TIMESTAMPS.has(key));
+  const changes = diff({}, Object.fromEntries(initial));
   if (addresses.length) changes.addresses = { previous: null, current: addressSummary(addresses) };
   return changes;
 }
@@ -218,9 +222,7 @@ export async function createMission(
         .values({ id, client_id: clientId, publisher_id: publisher.id, created_at: now, ...row })
         .execute();
       await writeAddresses(trx, id, addresses, []);
-      // The fields an update compares (the draft, organisation and moderation status), as first set.
-      const { last_sync_at: _sync, updated_at: _updated, deleted_at: _deleted, ...initial } = row;
-      await recordEvent(trx, id, "create", creationChanges(initial, addresses), source);
+      await recordEvent(trx, id, "create", creationChanges(row, addresses), source);
     }
     return { record: await reload(trx, publisher.id, clientId), restored: Boolean(existing) };
   });
