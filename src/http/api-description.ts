@@ -105,6 +105,8 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 - **Dates de l'API JSON** : ISO 8601, jour/mois/année (\`01/02/2025\` = 1er février, comme les flux ; le réglage
   \`dateOrder\` de l'annonceur vaut aussi ici), RFC 2822 et temps Unix (nombre de millisecondes, ou 10 chiffres =
   secondes). Une date impossible (\`31/02/2025\`) donne \`400\` au lieu d'être reportée au mois suivant.
+- **\`duration\`** (mois entre \`startAt\` et \`endAt\`) est calculée pour toutes les missions, y compris celles
+  publiées par l'API (aujourd'hui \`null\` pour elles).
 - **Adresse sans pays** : lue comme française quand son code postal ou sa commune le sont (\`1000\` + Bourg-en-Bresse
   devient \`01000\`, département de l'Ain) ; une adresse étrangère doit donner son pays.
 - **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`. Les types JSON sont
