@@ -1,8 +1,10 @@
 /**
  * Automatic moderation through the API: every rule reachable from a JSON body refuses the mission
  * with its exact French message, the mission is still stored (201) and it is not listed as live.
- * (Rule 4, "ClientId manquant", cannot be reached: a body without clientId is a 400; the rule itself
- * is covered in test/unit/moderation.test.ts.)
+ * Rule 4, "ClientId manquant", is reached with a blank clientId (spaces, tab): a body without clientId,
+ * or with an empty one, is a 400 (the field is required, min length 1), but a whitespace-only one passes
+ * validation and is moderated like any other mission (the rule itself is also covered in
+ * test/unit/moderation.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/server.ts";
@@ -30,6 +32,8 @@ const cases: [string, Record<string, unknown>, string][] = [
   ["1 titre espace", { title: " " }, "Titre manquant"],
   ["2 encodage du titre", { title: "Aide &#233;ducative aux jeunes" }, "Problème d'encodage dans le titre"],
   ["3 titre d'un mot", { title: "Bénévolat" }, "Le titre est trop court (1 seul mot)"],
+  ["4 clientId d'espaces", { clientId: "  " }, "ClientId manquant"],
+  ["4 clientId tabulation", { clientId: "\t" }, "ClientId manquant"],
   ["5 description absente", { description: "" }, "Description manquante"],
   ["6 encodage de la description", { description: "Une mission d&#39;entraide" }, "Problème d'encodage dans la description"],
   ["8 URL absente", { applicationUrl: "" }, "URL de candidature manquant"],
@@ -52,11 +56,13 @@ const cases: [string, Record<string, unknown>, string][] = [
 
 describe("moderation rules through POST /v2/mission", () => {
   it.each(cases)("rule %s", async (name, override, message) => {
-    const clientId = `mod-${name.replace(/\W+/g, "-")}`;
-    const res = await server.request("/v2/mission", { method: "POST", apiKey: annonceur.apiKey, json: { ...valid(clientId), ...override } });
+    const body = { ...valid(`mod-${name.replace(/\W+/g, "-")}`), ...override };
+    const clientId = body.clientId;
+    const res = await server.request("/v2/mission", { method: "POST", apiKey: annonceur.apiKey, json: body });
     expect(res.status).toBe(201);
     expect(res.body.data.statusCode).toBe("REFUSED");
     expect(res.body.data.statusComment).toBe(message);
+    expect(res.body.data.clientId).toBe(clientId);
 
     const detail = await server.request(`/v0/mymission/${encodeURIComponent(clientId)}`, { apiKey: annonceur.apiKey });
     expect(detail.status).toBe(200);
@@ -85,6 +91,47 @@ describe("moderation rules through POST /v2/mission", () => {
       json: { ...valid("mod-first"), title: "Solo", applicationUrl: "", domain: "cuisine" },
     });
     expect(res.body.data.statusComment).toBe("Le titre est trop court (1 seul mot)");
+  });
+
+  it("rule 4 comes after the title rules and before the description rules", async () => {
+    const other = await server.partner({ annonceur: true });
+    const afterTitle = await server.request("/v2/mission", {
+      method: "POST",
+      apiKey: other.apiKey,
+      json: { ...valid(" "), title: "Solo", description: "" },
+    });
+    expect(afterTitle.status).toBe(201);
+    expect(afterTitle.body.data.statusComment).toBe("Le titre est trop court (1 seul mot)");
+    const beforeDescription = await server.request("/v2/mission", {
+      method: "POST",
+      apiKey: other.apiKey,
+      json: { ...valid("   "), description: "", applicationUrl: "" },
+    });
+    expect(beforeDescription.status).toBe(201);
+    expect(beforeDescription.body.data.statusCode).toBe("REFUSED");
+    expect(beforeDescription.body.data.statusComment).toBe("ClientId manquant");
+    // Refused, so not among the live missions.
+    const list = await server.request("/v0/mymission", { apiKey: other.apiKey });
+    expect(list.body.total).toBe(0);
+  });
+
+  it("a missing or empty clientId is a 400 INVALID_BODY naming clientId, not a refused mission", async () => {
+    const other = await server.partner({ annonceur: true });
+    const { clientId: _omitted, ...withoutClientId } = valid("x");
+    const missing = await server.request("/v2/mission", { method: "POST", apiKey: other.apiKey, json: withoutClientId });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({
+      ok: false,
+      code: "INVALID_BODY",
+      message: "Le champ « clientId » est obligatoire",
+      errors: [{ field: "clientId", message: "Le champ « clientId » est obligatoire" }],
+    });
+    const empty = await server.request("/v2/mission", { method: "POST", apiKey: other.apiKey, json: valid("") });
+    expect(empty.status).toBe(400);
+    expect(empty.body.code).toBe("INVALID_BODY");
+    expect(empty.body.message).toBe("Le champ « clientId » ne doit pas être vide");
+    const stored = await server.database.db.selectFrom("mission").select("id").where("publisher_id", "=", other.id).execute();
+    expect(stored).toEqual([]);
   });
 
   it("a valid mission is ACCEPTED with an empty comment, and only live ACCEPTED missions are listed", async () => {
