@@ -37,6 +37,7 @@ export interface PublisherTable {
   feed_password: string | null;
   feed_date_order: Generated<"dmy" | "mdy">;
   attribution_window_days: Generated<number>;
+  remote_as_paris: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: NullableTimestamp;

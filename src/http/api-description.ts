@@ -74,11 +74,15 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
 1. Première fois : parcourez \`GET /v0/mission?limit=10000&skip=0\`, puis \`skip=10000\`… jusqu'à une page incomplète.
    Notez l'heure \`T\` du début du parcours.
 2. Ensuite, à intervalle régulier : \`GET /v0/mission?updatedSince=T&includeDeleted=true&limit=10000\` (et \`skip\` pour
-   les pages suivantes). La liste contient les missions modifiées depuis \`T\` (à créer ou remplacer chez vous), puis
-   les suppressions \`{"_id", "id", "deleted": true, "deletedAt"}\` : missions retirées, refusées, ou devenues non
-   diffusables pour vous (règle de diffusion, exclusion d'une organisation) depuis \`T\` (à supprimer chez vous).
+   les pages suivantes). La liste contient d'abord les missions à créer ou remplacer chez vous : modifiées depuis \`T\`,
+   ou devenues diffusables pour vous depuis \`T\` sans avoir changé (droit de diffusion accordé, exclusion levée,
+   mission acceptée par vous si vous êtes modérateur, organisation modifiée) ; puis les suppressions
+   \`{"_id", "id", "deleted": true, "deletedAt"}\` : missions retirées, refusées, ou qui ne sont plus diffusables pour
+   vous (droit retiré, exclusion d'une organisation ou d'un réseau, décision de modération, annonceur supprimé), à
+   supprimer chez vous. Une suppression peut viser une mission que vous n'avez jamais reçue : ignorez-la.
 3. Prenez pour prochain \`T\` l'heure du début de cet appel, moins une minute de marge (rejouer une modification est
-   sans effet).
+   sans effet). Les changements autres que ceux des missions sont gardés 400 jours : au-delà, \`updatedSince\` renvoie
+   toutes vos missions, comme une première fois.
 
 ## Écarts volontaires avec l'API actuelle
 - **401 en JSON** (l'API actuelle répond un texte \`Unauthorized\`) ; **404 JSON** pour une route inconnue.
@@ -107,6 +111,11 @@ porte un \`applicationUrl\` suivi (\`…/r/{missionId}/{votreId}\`) : utilisez-l
   secondes). Une date impossible (\`31/02/2025\`) donne \`400\` au lieu d'être reportée au mois suivant.
 - **\`duration\`** (mois entre \`startAt\` et \`endAt\`) est calculée pour toutes les missions, y compris celles
   publiées par l'API (aujourd'hui \`null\` pour elles).
+- **Missions à distance « à Paris »** : aujourd'hui réservé à Leboncoin (identifiant codé en dur), c'est un réglage
+  du diffuseur (\`engagement publisher create --remote-as-paris\`) : ses missions \`remote=full\` ont un titre
+  « [À distance] … » et les champs de la première adresse à Paris (75000) ; la liste \`addresses\` reste exacte.
+- **\`organizationId\`** (organisation vérifiée dans le référentiel RNA/SIRENE) vaut toujours \`null\` : ce référentiel
+  n'est pas encore importé.
 - **Adresse sans pays** : lue comme française quand son code postal ou sa commune le sont (\`1000\` + Bourg-en-Bresse
   devient \`01000\`, département de l'Ain) ; une adresse étrangère doit donner son pays.
 - **Valeurs invalides** : toujours un \`400\` qui nomme le paramètre, jamais un \`500\`. Les types JSON sont

@@ -221,7 +221,15 @@ export interface LegacyOptions {
   diffuseurId: string;
   /** A moderator's title for this mission. */
   titleOverride?: string;
+  /**
+   * The diffuseur shows full-remote missions as "[À distance]" offers located in Paris (a job board
+   * that needs a place on every offer; today hard-coded for Leboncoin, here a diffuseur setting).
+   */
+  remoteAsParis?: boolean;
 }
+
+/** Today's place of a full-remote mission for such a diffuseur. */
+const REMOTE_IN_PARIS = { postalCode: "75000", departmentCode: "75", departmentName: "Paris", city: "Paris", country: "FR", location: { lat: 48.854744, lon: 2.348715 } };
 
 /**
  * Item of `/v0/mission` (`MissionLegacy`): the diffuseur's view, field names and order as today's
@@ -229,6 +237,8 @@ export interface LegacyOptions {
  */
 export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
   const m = r.mission;
+  const remoteInParis = options.remoteAsParis === true && m.remote === "full";
+  const title = options.titleOverride ?? m.title;
   return {
     _id: m.id,
     clientId: m.client_id,
@@ -256,14 +266,14 @@ export function toMissionLegacy(r: MissionRecord, options: LegacyOptions) {
     statusComment: m.status_comment,
     tags: m.tags,
     tasks: m.tasks,
-    title: options.titleOverride ?? m.title,
+    title: remoteInParis ? `[À distance] ${title}` : title,
     type: m.type,
     places: m.places,
     updatedAt: m.updated_at.toISOString(),
     activity: joinActivities(m.activities),
     applicationUrl: `${options.publicUrl}/r/${encodeURIComponent(m.id)}/${encodeURIComponent(options.diffuseurId)}`,
     id: m.id,
-    ...legacyFirstAddress(r),
+    ...(remoteInParis ? remoteInParisAddress(r) : legacyFirstAddress(r)),
     deleted: m.deleted_at !== null,
     statusCommentHistoric: [] as never[],
   };
@@ -281,5 +291,19 @@ function legacyFirstAddress(r: MissionRecord) {
     departmentName: a.department_name,
     country: a.country,
     location: toAddressJson(a).location,
+  };
+}
+
+/** The first address's flat fields moved to Paris (`remoteAsParis`), in the same order. */
+function remoteInParisAddress(r: MissionRecord) {
+  const p = REMOTE_IN_PARIS;
+  return {
+    address: r.addresses[0]?.street ?? null,
+    city: p.city,
+    postalCode: p.postalCode,
+    departmentCode: p.departmentCode,
+    departmentName: p.departmentName,
+    country: p.country,
+    location: p.location,
   };
 }

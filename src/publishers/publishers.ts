@@ -29,6 +29,8 @@ export interface NewPublisherInput {
   feedUrl?: string | null;
   trackingPrefix?: "utm" | "mtm";
   skipModeration?: boolean;
+  /** Diffuseur: full-remote missions shown as "[À distance]" offers in Paris (today's Leboncoin behaviour). */
+  remoteAsParis?: boolean;
   url?: string | null;
   category?: string | null;
   description?: string;
@@ -51,6 +53,7 @@ export async function createPublisher(db: Db, input: NewPublisherInput): Promise
         feed_url: input.feedUrl ?? null,
         tracking_prefix: input.trackingPrefix ?? "utm",
         skip_moderation: input.skipModeration ?? false,
+        remote_as_paris: input.remoteAsParis ?? false,
         url: input.url ?? null,
         category: input.category ?? null,
         description: input.description ?? "",

@@ -8,6 +8,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connection.ts";
+import { SYNC_HISTORY_DAYS } from "./sync-changes.ts";
 
 export interface CatalogChange {
   seq: number;
@@ -65,8 +66,15 @@ export class ChangeReader {
   }
 }
 
-/** Drops change rows older than `days` (readers only need the recent past; a restart reloads all). */
-export async function pruneChanges(db: Db, days = 2): Promise<number> {
-  const result = await sql`DELETE FROM catalog_change WHERE created_at < now() - make_interval(days => ${days})`.execute(db);
+/**
+ * Drops change rows nobody needs any more: readers only need the recent past of mission and key
+ * changes (a restart reloads all); incremental sync reads the rest (rules, organisations,
+ * moderation, publishers, a few rows a day) for `historyDays`.
+ */
+export async function pruneChanges(db: Db, days = 2, historyDays = SYNC_HISTORY_DAYS): Promise<number> {
+  const result = await sql`
+    DELETE FROM catalog_change
+     WHERE (kind IN ('mission', 'api_key') AND created_at < now() - make_interval(days => ${days}))
+        OR created_at < now() - make_interval(days => ${historyDays})`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }

@@ -15,9 +15,6 @@ import { type SearchDoc, SearchEngine } from "./engine.ts";
 import { buildVisibility, type DiffuseurView, type ModerationRow, type PublisherInfo, type RuleRow, type Visibility } from "./visibility.ts";
 
 const LOAD_BATCH = 5000;
-function bump(versions: Map<string, number>, id: string) {
-  versions.set(id, (versions.get(id) ?? 0) + 1);
-}
 
 /** Distinguishes this process: state versions of two instances are not comparable. */
 const BOOT_ID = randomBytes(6).toString("base64url");
@@ -157,12 +154,19 @@ export class CatalogIndex {
   private readonly keys = new Map<string, Authenticated | null>();
   private keysGeneration = 0;
   /**
-   * Versions for ETags and cached answers, so that a change only invalidates the answers it can
-   * affect: per annonceur (its missions, organisations, name/logo) and per diffuseur (its rules,
-   * its moderation decisions, its own publisher row).
+   * State tags for ETags and cached answers, so that a change only invalidates the answers it can
+   * affect. `epoch` goes up by one at each read of the change feed that brings changes; a stamp is
+   * the epoch of the last change of: an annonceur (its missions, organisations, name/logo, its
+   * deletion), a diffuseur (its rules, its moderation decisions, its own publisher row, the
+   * deletion or return of an annonceur it has a right on), or anything whose reach is unknown
+   * (`globalStamp`: a mission gone from the database). A diffuseur's tag is the largest stamp of its
+   * view: every change of the view stamps it with a new epoch, larger than any earlier tag, so a tag
+   * never comes back (a sum of versions went down when an annonceur left the view).
    */
-  private readonly annonceurVersion = new Map<string, number>();
-  private readonly diffuseurVersion = new Map<string, number>();
+  private epoch = 0;
+  private readonly annonceurStamp = new Map<string, number>();
+  private readonly diffuseurStamp = new Map<string, number>();
+  private globalStamp = 0;
 
   constructor(
     private readonly db: Db,
@@ -247,15 +251,28 @@ export class CatalogIndex {
       const linked = await this.db.selectFrom("mission").select("id").where("organization_id", "in", [...organizationIds]).execute();
       for (const { id } of linked) missionIds.add(id);
     }
+    const changedAnnonceurs = new Set<string>();
+    let unknownReach = false;
     if (missionIds.size) {
-      const owners = await this.db.selectFrom("mission").select("publisher_id").distinct().where("id", "in", [...missionIds]).execute();
-      for (const { publisher_id } of owners) bump(this.annonceurVersion, publisher_id);
+      const owners = await this.db.selectFrom("mission").select(["id", "publisher_id"]).where("id", "in", [...missionIds]).execute();
+      const found = new Set<string>();
+      for (const { id, publisher_id } of owners) {
+        found.add(id);
+        changedAnnonceurs.add(publisher_id);
+      }
+      // A mission deleted from the database: its annonceur is no longer known here.
+      for (const id of missionIds) if (!found.has(id) && this.engine.has(id)) unknownReach = true;
     }
+    const changedDiffuseurs = new Set<string>([...ruleOwners, ...moderators]);
     for (const id of publishers) {
-      bump(this.annonceurVersion, id);
-      bump(this.diffuseurVersion, id);
+      changedAnnonceurs.add(id);
+      changedDiffuseurs.add(id);
     }
-    for (const id of [...ruleOwners, ...moderators]) bump(this.diffuseurVersion, id);
+    // A deleted (or restored) annonceur leaves (or enters) the views of the diffuseurs having a right on it.
+    const rightsOn = (rules: RuleRow[] | undefined) => {
+      for (const rule of rules ?? []) if (!rule.combined_with_id && publishers.has(rule.value)) changedDiffuseurs.add(rule.publisher_id);
+    };
+    if (publishers.size) rightsOn(this.visibility?.rules);
 
     this.records.evict(missionIds);
     // A publisher's name, URL or logo is in every rendered mission of that annonceur; a deleted
@@ -273,6 +290,13 @@ export class CatalogIndex {
         moderators.size || !this.visibility ? await this.loadModeration() : this.visibility.moderation,
       );
     }
+    if (publishers.size) rightsOn(this.visibility?.rules);
+    // Stamped once the new state is in place (no await since): a request running meanwhile keeps
+    // the old tag, so no answer computed from a half-applied state is stored under the new one.
+    this.epoch += 1;
+    for (const id of changedAnnonceurs) this.annonceurStamp.set(id, this.epoch);
+    for (const id of changedDiffuseurs) this.diffuseurStamp.set(id, this.epoch);
+    if (unknownReach) this.globalStamp = this.epoch;
     await this.maybePrune();
   }
 
@@ -299,9 +323,11 @@ export class CatalogIndex {
   private loadPublishers(): Promise<PublisherInfo[]> {
     return this.db
       .selectFrom("publisher")
-      .select(["id", "name", "url", "logo", "moderator", "deleted_at"])
+      .select(["id", "name", "url", "logo", "moderator", "remote_as_paris", "deleted_at"])
       .execute()
-      .then((rows) => rows.map((p) => ({ id: p.id, name: p.name, url: p.url, logo: p.logo, moderator: p.moderator, live: p.deleted_at === null })));
+      .then((rows) =>
+        rows.map((p) => ({ id: p.id, name: p.name, url: p.url, logo: p.logo, moderator: p.moderator, remoteAsParis: p.remote_as_paris, live: p.deleted_at === null })),
+      );
   }
 
   private loadRules(): Promise<RuleRow[]> {
@@ -345,13 +371,17 @@ export class CatalogIndex {
 
   /**
    * Identifies what this diffuseur can see, in this process: equal tags mean equal answers to equal
-   * requests. It changes when a mission, organisation or name of one of its annonceurs changes, or
-   * when its rules or moderation decisions change.
+   * requests. It changes when a mission, organisation or name of one of its annonceurs changes, when
+   * one of them is deleted, or when its rules or moderation decisions change; it then takes a value
+   * it never had (the largest stamp of the view, see `epoch`).
    */
   stateTag(view: DiffuseurView): string {
-    let sum = 0;
-    for (const id of view.annonceurs) sum += this.annonceurVersion.get(id) ?? 0;
-    return `${BOOT_ID}.${this.diffuseurVersion.get(view.diffuseur.id) ?? 0}.${sum}`;
+    let stamp = Math.max(this.globalStamp, this.diffuseurStamp.get(view.diffuseur.id) ?? 0);
+    for (const id of view.annonceurs) {
+      const s = this.annonceurStamp.get(id);
+      if (s !== undefined && s > stamp) stamp = s;
+    }
+    return `${BOOT_ID}.${stamp}`;
   }
 
   /** What the diffuseur may see, from the current rules (undefined for an unknown/deleted publisher). */

@@ -150,6 +150,11 @@ export interface EngineQuery {
   maxDurationMonths?: number;
   createdAt?: { op: "gt" | "lt"; value: number };
   updatedSince?: number; // updatedAt > value
+  /**
+   * With `updatedSince`: also these missions, and every mission of these annonceurs, whatever their
+   * updatedAt — their view changed since (rules, moderation, organisation, annonceur).
+   */
+  changedSince?: { publishers: readonly string[]; ids: ReadonlySet<string> };
   keywords?: string;
   geo?: { lat: number; lon: number; distanceKm: number };
   sort?: "startAt" | "createdAt" | "updatedAt" | "distance" | "relevance";
@@ -296,8 +301,13 @@ export class SearchEngine {
   /**
    * Per doc slot, in the current geo query: squared chord (unit sphere) to the nearest matching
    * address, +∞ when none. Monotonic in the distance, so it also serves as the distance sort key.
+   * A doc kept by the remote=local bypass without an address in the circle stays +∞ until it is
+   * needed (distance sort, or a hit of the page): then its nearest address with coordinates is
+   * measured (`nearestAddress`), and +∞ remains only for a doc without coordinates.
    */
   private nearest = new Float64Array(0);
+  /** Unit vector of the current geo query's centre. */
+  private readonly centre = new Float64Array(3);
   private scores = new Float64Array(0);
   private sortSlots = new Int32Array(0);
   private sortPrimary = new Float64Array(0);
@@ -604,7 +614,7 @@ export class SearchEngine {
     // Date ranges.
     if (q.startAt) this.filterRange(result, this.startKey, q.startAt.op, q.startAt.value);
     if (q.createdAt) this.filterRange(result, this.createdAt, q.createdAt.op, q.createdAt.value);
-    if (q.updatedSince !== undefined) this.filterRange(result, this.updatedAt, "gt", q.updatedSince);
+    if (q.updatedSince !== undefined) this.filterUpdatedSince(result, q.updatedSince, q.changedSince);
 
     // Address clause (same address), geo, remote=local bypass.
     const hasGeo = this.applyAddressClause(result, q);
@@ -623,6 +633,9 @@ export class SearchEngine {
     const page = this.page(result, total, q, words !== null, hasGeo);
     for (const s of page) {
       const hit: { id: string; distanceKm?: number; score?: number } = { id: this.ids[s] as string };
+      // A remote=local mission kept whatever its place has no address in the circle: its distance
+      // is its nearest address's (only the page's hits are measured here).
+      if (hasGeo && this.nearest[s] === Number.POSITIVE_INFINITY) this.nearest[s] = this.nearestAddress(s);
       if (hasGeo && this.nearest[s]! < Number.POSITIVE_INFINITY) hit.distanceKm = kmOfChord2(this.nearest[s]!);
       if (words) hit.score = this.scores[s]!;
       out.hits.push(hit);
@@ -809,6 +822,25 @@ export class SearchEngine {
     }
   }
 
+  /** Keeps the docs updated after `since`, and those named by `changed` whatever their date. */
+  private filterUpdatedSince(result: Bits, since: number, changed: EngineQuery["changedSince"]): void {
+    if (!changed || (changed.publishers.length === 0 && changed.ids.size === 0)) {
+      this.filterRange(result, this.updatedAt, "gt", since);
+      return;
+    }
+    const named = this.takeBits();
+    for (const publisher of changed.publishers) {
+      const code = this.publisher.code(publisher);
+      if (code !== NONE) this.publisher.orInto(named, code);
+    }
+    for (const id of changed.ids) {
+      const s = this.slotById.get(id);
+      if (s !== undefined) setBit(named, s);
+    }
+    filterBits(result, (s) => this.updatedAt[s]! > since || hasBit(named, s));
+    this.releaseBits();
+  }
+
   /**
    * Applies city/departmentName/country/geo (all on one address; OR-ed with remote = local when geo is
    * set and `remote` is absent or contains "local"). With geo, records in `nearest` the squared chord
@@ -824,7 +856,10 @@ export class SearchEngine {
     const bypass = geo !== undefined && (!q.remote || q.remote.length === 0 || q.remote.includes("local"));
     const matched = this.takeBits();
     const nearest = this.nearest;
-    if (geo) nearest.fill(Number.POSITIVE_INFINITY, 0, this.slotCount);
+    if (geo) {
+      nearest.fill(Number.POSITIVE_INFINITY, 0, this.slotCount);
+      unitVector(geo.lat, geo.lon, this.centre, 0);
+    }
 
     const city = hasCity ? this.lookupTable(this.addrCity, q.city!) : null;
     const department = hasDepartment ? this.lookupTable(this.addrDepartment, q.departmentName!) : null;
@@ -917,6 +952,28 @@ export class SearchEngine {
     andInto(result, matched);
     this.releaseBits();
     return geo !== undefined;
+  }
+
+  /**
+   * Squared chord from the current geo centre to the nearest address of doc s that has coordinates,
+   * whatever the radius and the address filters (+∞ when none has coordinates). For the docs the
+   * remote=local bypass keeps: it walks only that doc's addresses.
+   */
+  private nearestAddress(s: number): number {
+    const qx = this.centre[0]!;
+    const qy = this.centre[1]!;
+    const qz = this.centre[2]!;
+    const xyz = this.addrXyz;
+    const next = this.addrNext;
+    let best = Number.POSITIVE_INFINITY;
+    for (let a = this.docAddrHead[s]!; a !== NONE; a = next[a]!) {
+      const dx = xyz[a * 3]! - qx;
+      const dy = xyz[a * 3 + 1]! - qy;
+      const dz = xyz[a * 3 + 2]! - qz;
+      const c2 = dx * dx + dy * dy + dz * dz;
+      if (c2 < best) best = c2; // NaN (no coordinates) never is
+    }
+    return best;
   }
 
   /** Squared chord from the geo centre to address a when within the radius, else -1. */
@@ -1048,9 +1105,13 @@ export class SearchEngine {
       collectBits(result, slots);
       const primary = this.sortPrimary;
       if (sort === "distance") {
+        const nearest = this.nearest;
         for (let i = 0; i < total; i++) {
           const s = slots[i]!;
-          primary[s] = this.nearest[s]!;
+          // +∞: kept by the remote=local bypass without an address in the circle; measured here
+          // (its own addresses only) so that it sorts by its distance, those without coordinates last.
+          if (nearest[s] === Number.POSITIVE_INFINITY) nearest[s] = this.nearestAddress(s);
+          primary[s] = nearest[s]!;
         }
       } else {
         for (let i = 0; i < total; i++) {

@@ -87,10 +87,25 @@ function enumValues<T extends string>(raw: RawQuery, name: string, allowed: read
   return values as T[];
 }
 
+/** Days in a month (1-12) of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 function date(param: string, text: string): number {
   const trimmed = text.trim();
-  const valid = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed);
-  const ms = valid ? Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed) : Number.NaN;
+  const match = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(trimmed);
+  if (match) {
+    // Date.parse takes any day up to 31 and rolls over (2025-02-30 → 2 March): refused here.
+    const year = Number(match[1]);
+    const month = Number(match[2]);
+    const day = Number(match[3]);
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+      throw invalid(param, `date inexistante dans le calendrier (reçu « ${text} »)`);
+    }
+  }
+  const ms = match ? Date.parse(match[4] === undefined ? `${trimmed}T00:00:00Z` : trimmed) : Number.NaN;
   if (Number.isNaN(ms)) throw invalid(param, `date ISO 8601 attendue, par exemple 2025-09-01 (reçu « ${text} »)`);
   return ms;
 }

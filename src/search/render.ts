@@ -1,6 +1,6 @@
 /**
  * Rendering missions in the legacy v0 JSON, fast: a mission's JSON is the same for every diffuseur
- * except its tracked `applicationUrl` (and a moderator's title). So each record is serialised once
+ * except its tracked `applicationUrl` (and a moderator's title, or a full-remote mission shown in Paris). So each record is serialised once
  * into two halves around the diffuseur id, and a page is assembled by concatenation.
  */
 import { randomBytes } from "node:crypto";
@@ -32,10 +32,11 @@ export class MissionRenderer {
   }
 
   /** The mission's JSON for this diffuseur, with `_distance` (km) appended when given. */
-  render(record: MissionRecord, diffuseurId: string, options: { titleOverride?: string; distanceKm?: number } = {}): string {
+  render(record: MissionRecord, diffuseurId: string, options: { titleOverride?: string; remoteAsParis?: boolean; distanceKm?: number } = {}): string {
     let json: string;
-    if (options.titleOverride !== undefined) {
-      json = JSON.stringify(toMissionLegacy(record, { publicUrl: this.publicUrl, diffuseurId, titleOverride: options.titleOverride }));
+    if (options.titleOverride !== undefined || (options.remoteAsParis && record.mission.remote === "full")) {
+      const { titleOverride, remoteAsParis } = options;
+      json = JSON.stringify(toMissionLegacy(record, { publicUrl: this.publicUrl, diffuseurId, titleOverride, remoteAsParis }));
     } else {
       const { head, tail } = this.fragmentsOf(record);
       json = head + encodeURIComponent(diffuseurId) + tail;

@@ -16,7 +16,7 @@ import type { EngineResult, FacetField } from "./engine.ts";
 import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
 import { MissionRenderer } from "./render.ts";
 import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
-import { type Tombstone, tombstoneCandidates } from "./tombstones.ts";
+import { type Tombstone, type ViewChanges, tombstoneCandidates, viewChangesSince } from "./sync-changes.ts";
 import type { DiffuseurView } from "./visibility.ts";
 import { notModified } from "../http/conditional.ts";
 
@@ -119,16 +119,34 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
       .map((r) =>
         renderer.render(r, view.diffuseur.id, {
           titleOverride: view.titles?.get(r.mission.id),
+          remoteAsParis: view.diffuseur.remoteAsParis,
           distanceKm: withDistance ? distance.get(r.mission.id) : undefined,
         }),
       );
   }
 
+  /**
+   * A sync request (`updatedSince`): the view's changes since then become part of the filter, so a
+   * mission that became visible (a right given, an exclusion lifted, a moderator's acceptance) is
+   * returned although its row did not change.
+   */
+  async function withViewChanges(view: DiffuseurView, req: SearchRequest): Promise<{ req: SearchRequest; changes?: ViewChanges }> {
+    if (!req.updatedSince) return { req };
+    const changes = await viewChangesSince(db, view.diffuseur.id, view.annonceurs, req.updatedSince);
+    const changedSince = { publishers: [...changes.annonceurs.keys()], ids: new Set(changes.missions.keys()) };
+    return { req: { ...req, filters: { ...req.filters, changedSince } }, changes };
+  }
+
+  /** The engine's answer; sync requests depend on the view's history, so they are not cached. */
+  function answer(view: DiffuseurView, req: SearchRequest, facets: boolean): EngineResult {
+    return req.updatedSince ? run(view, req, facets) : cachedRun(view, req, facets);
+  }
+
   /** Live matches then tombstones, as one list paginated by skip/limit. */
-  async function withTombstones(view: DiffuseurView, req: SearchRequest): Promise<{ total: number; items: string[] }> {
+  async function withTombstones(view: DiffuseurView, req: SearchRequest, changes: ViewChanges): Promise<{ total: number; items: string[] }> {
     const since = req.updatedSince as Date;
     const all = run(view, { ...req, skip: 0, limit: Number.MAX_SAFE_INTEGER }, false);
-    const candidates = await tombstoneCandidates(db, view.diffuseur.id, view.annonceurs, since);
+    const candidates = await tombstoneCandidates(db, view.diffuseur.id, view.annonceurs, changes, since);
     const stillVisible = new Set(
       run(view, { ...req, filters: {}, skip: 0, limit: Number.MAX_SAFE_INTEGER }, false, new Set(candidates.map((c) => c.id))).hits.map((h) => h.id),
     );
@@ -168,17 +186,18 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
   };
 
   const list = async (request: FastifyRequest, reply: FastifyReply) => {
-    const req = parseSearchQuery(request.query as RawQuery);
+    const parsed = parseSearchQuery(request.query as RawQuery);
     const prepared = await prepare(request, reply);
     if (!prepared) return reply;
     const { view, timing } = prepared;
+    const { req, changes } = await withViewChanges(view, parsed);
     const head = { ok: true };
-    if (req.includeDeleted) {
-      const { total, items } = await withTombstones(view, req);
+    if (req.includeDeleted && changes) {
+      const { total, items } = await withTombstones(view, req, changes);
       timing.mark("index+db");
       return sendJson(reply, envelope({ ...head, total }, "data", items, { limit: req.limit, skip: req.skip }), timing);
     }
-    const result = cachedRun(view, req, false);
+    const result = answer(view, req, false);
     timing.mark("index");
     const items = await page(view, result.hits);
     timing.mark("db");
@@ -202,11 +221,12 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
   };
 
   const search = async (request: FastifyRequest, reply: FastifyReply) => {
-    const req = parseSearchQuery(request.query as RawQuery);
+    const parsed = parseSearchQuery(request.query as RawQuery);
     const prepared = await prepare(request, reply);
     if (!prepared) return reply;
     const { view, timing } = prepared;
-    const result = cachedRun(view, req, true);
+    const { req } = await withViewChanges(view, parsed);
+    const result = answer(view, req, true);
     timing.mark("index");
     const hits = await page(view, result.hits, req.position !== undefined);
     timing.mark("db");

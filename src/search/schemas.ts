@@ -51,7 +51,7 @@ const commonParams = {
   ),
   sort: text(`Tri : ${SORT_VALUES.join(", ")} (défaut startAt, date de début décroissante).`, { enum: [...SORT_VALUES] }),
   updatedSince: text(
-    "Synchronisation : seulement les missions modifiées après cette date (ISO 8601). Avec includeDeleted=true, ajoute en fin de liste les suppressions `{_id, id, deleted: true, deletedAt}` des missions retirées ou devenues non diffusables depuis.",
+    "Synchronisation : seulement les missions modifiées, ou devenues diffusables pour vous, après cette date (ISO 8601). Avec includeDeleted=true, ajoute en fin de liste les suppressions `{_id, id, deleted: true, deletedAt}` des missions retirées ou qui ne sont plus diffusables pour vous depuis (voir la recette).",
   ),
   includeDeleted: text("true : ajoute les suppressions (avec updatedSince)."),
 };

@@ -19,6 +19,8 @@ export interface PublisherInfo {
   logo: string | null;
   moderator: boolean;
   live: boolean;
+  /** Diffuseur setting: full-remote missions shown as "[À distance]" offers in Paris. */
+  remoteAsParis: boolean;
 }
 
 export interface RuleRow {

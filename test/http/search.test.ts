@@ -257,7 +257,7 @@ describe("geo", () => {
     expect(byId["inside-24.9"]).toBeCloseTo(24.9, 1);
     expect(byId["two-addresses"]).toBeGreaterThan(10);
     expect(byId["two-addresses"]).toBeLessThan(25);
-    expect(byId["local-toulouse"]).toBeUndefined();
+    expect(byId["local-toulouse"]).toBeCloseTo(588.19, 1); // kept by the remote=local bypass, measured to its address (Toulouse)
   });
 
   it("leaves remote=local missions out when remote excludes them; m suffix means metres", async () => {

@@ -365,14 +365,14 @@ describe("geo", () => {
     expect(byId.get("two")).toBeCloseTo(5, 4);
     expect(byId.get("localnear")).toBeCloseTo(5, 4);
     expect(byId.has("local")).toBe(true);
-    expect(byId.get("local")).toBeUndefined();
+    expect(byId.get("local")).toBeCloseTo(300, 4);
     // With a city filter, the nearest address *of that city* counts.
     const cityOnly = run(engine, { geo, city: ["Near12"], remote: ["no"] });
     expect(cityOnly.hits).toHaveLength(0);
     const twoNear12 = run(engine, { geo, city: ["Near12"] });
     expect(twoNear12.hits.map((h) => h.id).sort()).toEqual(["local", "localnear", "two"]);
     expect(twoNear12.hits.find((h) => h.id === "two")?.distanceKm).toBeCloseTo(12, 4);
-    expect(twoNear12.hits.find((h) => h.id === "localnear")?.distanceKm).toBeUndefined();
+    expect(twoNear12.hits.find((h) => h.id === "localnear")?.distanceKm).toBeCloseTo(5, 4);
   });
 
   it("never matches an address without coordinates", () => {
@@ -785,7 +785,10 @@ function reference(docs: Map<string, SearchDoc>, q: EngineQuery): EngineResult {
         }
         ok = true;
       }
-      if (!ok && !(bypass && d.remote === "local")) continue;
+      if (!ok) {
+        if (!(bypass && d.remote === "local")) continue;
+        if (geo) for (const a of d.addresses) if (a.lat !== null && a.lon !== null) { const km = haversine(geo.lat, geo.lon, a.lat, a.lon); distance = distance === undefined ? km : Math.min(distance, km); }
+      }
     }
     matches.push({ d, distance });
   }
