@@ -3,6 +3,7 @@
  * `warnings run` print a list unless --json), or one French line on stderr and a non-zero exit on failure. Commands work while `serve` runs, on PostgreSQL and on the
  * embedded database alike (see db/embedded.ts).
  */
+import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { DatabaseHandle } from "./db/connection.ts";
@@ -17,7 +18,65 @@ const MISSION_TYPES: MissionType[] = [
   "volontariat_reserve_operationnelle",
 ];
 
-class UsageError extends Error {}
+/** A mistake in the command line: exit 2, and `showHelp` points to the command's --help. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showHelp = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A problem of the environment (address, port, directory) explained in French: exit 1. */
+class OperatorError extends Error {}
+
+const COMMANDS = ["start", "serve", "migrate", "publisher", "diffusion", "demo", "import", "bots", "stats", "warnings"];
+
+/** Sub-commands of the grouped commands. */
+const SUBCOMMANDS: Record<string, string[]> = {
+  publisher: ["create", "key", "list"],
+  diffusion: ["add", "remove"],
+  bots: ["block", "unblock", "suspects"],
+  stats: ["verify"],
+  warnings: ["run"],
+};
+
+const orList = (items: string[]) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} ou ${items[items.length - 1]}`);
+
+function unknownSubcommand(command: string, sub: string | undefined): UsageError {
+  return new UsageError(`sous-commande inconnue : ${command} ${sub ?? ""}${didYouMean(sub ?? "", SUBCOMMANDS[command] ?? [])} (possibles : ${orList(SUBCOMMANDS[command] ?? [])})`, true);
+}
+
+/** The --help to read after a usage error in `argv`. */
+function helpCommand(argv: string[]): string {
+  const [command, sub] = argv;
+  if (!command || !COMMANDS.includes(command)) return "engagement --help";
+  if (sub && SUBCOMMANDS[command]?.includes(sub)) return `engagement ${command} ${sub} --help`;
+  return `engagement ${command} --help`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** ", vouliez-vous dire X ?" when one candidate is close to what was typed (a typo or a prefix). */
+function didYouMean(typed: string, candidates: string[]): string {
+  if (!typed) return "";
+  const scored = candidates
+    .map((c) => ({ c, d: c.startsWith(typed) || typed.startsWith(c) ? 1 : editDistance(typed.toLowerCase(), c) }))
+    .filter(({ c, d }) => d <= Math.max(1, Math.min(2, Math.floor(c.length / 3))))
+    .sort((x, y) => x.d - y.d);
+  return scored[0] ? `, vouliez-vous dire ${scored[0].c} ?` : "";
+}
 
 const HELP: Record<string, string> = {
   stats: `Usage : engagement stats verify [--from AAAA-MM-JJ] [--to AAAA-MM-JJ] [--json]
@@ -114,17 +173,34 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 // Option values are read by name below; parseArgs has already checked their types.
 type Values = Record<string, any>;
 
+/**
+ * Reads the options of a command. The checks of parseArgs' strict mode are made here, from its
+ * tokens, so that each mistake gets one French line naming the option.
+ */
 function parse(args: string[], options: Options, allowPositionals = 0): { values: Values; positionals: string[] } {
-  try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
-    if (parsed.positionals.length > allowPositionals) {
-      throw new UsageError(`argument inattendu : ${parsed.positionals.slice(allowPositionals).join(" ")}`);
+  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
+  const { values, positionals, tokens } = parseArgs({ args, options: all, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const option = Object.hasOwn(all, token.name) ? all[token.name] : undefined;
+    if (!option) {
+      const longNames = Object.keys(all).map((name) => `--${name}`);
+      throw new UsageError(`option inconnue : ${token.rawName}${didYouMean(token.rawName, longNames)}`, true);
     }
-    return parsed;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError((err as Error).message.replace(/^Unknown option '(.*)'.*$/s, "option inconnue : $1"));
+    if (option.type === "boolean" && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} ne prend pas de valeur (reçu « ${token.value} ») : écrivez ${token.rawName} seul`, true);
+    }
+    if (option.type === "string") {
+      if (token.value === undefined) throw new UsageError(`${token.rawName} demande une valeur (${token.rawName} VALEUR)`, true);
+      if (!token.inlineValue && token.value.length > 1 && token.value.startsWith("-")) {
+        throw new UsageError(`${token.rawName} demande une valeur, or « ${token.value} » ressemble à une option : écrivez ${token.rawName}=${token.value} si c'est bien la valeur`, true);
+      }
+    }
   }
+  if (positionals.length > allowPositionals) {
+    throw new UsageError(`argument inattendu : ${positionals.slice(allowPositionals).join(" ")}`, true);
+  }
+  return { values, positionals };
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -140,7 +216,7 @@ async function withDatabase<T>(config: Config, fn: (db: DatabaseHandle) => Promi
 }
 
 function requireId(value: string | undefined, what: string): string {
-  if (!value) throw new UsageError(`${what} manquant`);
+  if (!value) throw new UsageError(`${what} manquant`, true);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw new UsageError(`${what} invalide : « ${value} »`);
   return value;
 }
@@ -170,7 +246,7 @@ async function publisherCommand(config: Config, sub: string | undefined, args: s
       throw new UsageError(`--mission-type doit valoir ${MISSION_TYPES.join(", ")} (reçu « ${missionType} »)`);
     }
     const prefix = values["tracking-prefix"] ?? "utm";
-    if (prefix !== "utm" && prefix !== "mtm") throw new UsageError("--tracking-prefix doit valoir utm ou mtm");
+    if (prefix !== "utm" && prefix !== "mtm") throw new UsageError(`--tracking-prefix doit valoir utm ou mtm (reçu « ${prefix} »)`);
     if (values.url !== undefined && !/^https?:\/\/[^\s]+$/i.test(values.url)) throw new UsageError(`--url doit être une URL http(s) (reçu « ${values.url} »)`);
     if (values.feed !== undefined) {
       const { checkFeedUrl } = await import("./feeds/network-guard.ts");
@@ -229,11 +305,11 @@ async function publisherCommand(config: Config, sub: string | undefined, args: s
       }
     });
   }
-  throw new UsageError(`sous-commande inconnue : publisher ${sub ?? ""}\n${HELP.main}`);
+  throw unknownSubcommand("publisher", sub);
 }
 
 async function diffusionCommand(config: Config, sub: string | undefined, args: string[]) {
-  if (sub !== "add" && sub !== "remove") throw new UsageError(`sous-commande inconnue : diffusion ${sub ?? ""} (add ou remove)`);
+  if (sub !== "add" && sub !== "remove") throw unknownSubcommand("diffusion", sub);
   const { values } = parse(args, { diffuseur: { type: "string" }, annonceur: { type: "string" } });
   if (values.help) return console.log(HELP[`diffusion ${sub}`]);
   const { findPublisher } = await import("./publishers/publishers.ts");
@@ -256,7 +332,7 @@ async function diffusionCommand(config: Config, sub: string | undefined, args: s
 
 async function botsCommand(config: Config, sub: string | undefined, args: string[]) {
   if (sub === "suspects") return suspectsCommand(config, args);
-  if (sub !== "block" && sub !== "unblock") throw new UsageError(`sous-commande inconnue : bots ${sub ?? ""} (block, unblock ou suspects)`);
+  if (sub !== "block" && sub !== "unblock") throw unknownSubcommand("bots", sub);
   const { values, positionals } = parse(args, { reason: { type: "string" } }, 1);
   if (values.help) return console.log(HELP.bots);
   const { blockFingerprint, isFingerprint, unblockFingerprint } = await import("./tracking/bots.ts");
@@ -305,7 +381,7 @@ async function statsVerifyCommand(config: Config, args: string[]): Promise<numbe
 }
 
 async function warningsCommand(config: Config, sub: string | undefined, args: string[]) {
-  if (sub !== "run") throw new UsageError(`sous-commande inconnue : warnings ${sub ?? ""} (run)`);
+  if (sub !== "run") throw unknownSubcommand("warnings", sub);
   const { values } = parse(args, { json: { type: "boolean" }, publisher: { type: "string" } });
   if (values.help) return console.log(HELP.warnings);
   const publisherId = values.publisher === undefined ? undefined : requireId(values.publisher, "--publisher");
@@ -493,35 +569,118 @@ async function printWelcome(url: string, config: Config) {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+type SystemError = NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string };
+
+const HOST_EXAMPLE = "par exemple HOST=127.0.0.1 (cette machine seulement) ou HOST=0.0.0.0 (toutes les interfaces)";
+
+/** The failures of listening on HOST:PORT, or undefined for any other error. */
+function explainListen(err: SystemError, config: Config): string | undefined {
+  const { host, port } = config;
+  const listening = err.syscall === "listen" || err.syscall === "bind";
+  switch (err.code) {
+    case "EADDRINUSE":
+      return listening ? `le port ${err.port ?? port} est déjà utilisé sur ${host} : arrêtez l'autre service ou choisissez un autre PORT` : undefined;
+    case "EADDRNOTAVAIL":
+      return listening ? `HOST=${host} n'est pas une adresse de cette machine, le service ne peut pas y écouter : ${HOST_EXAMPLE}` : undefined;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+    case "EAI_FAIL":
+    case "EAI_NONAME":
+      return err.syscall === "getaddrinfo" && (err.hostname === undefined || err.hostname === host)
+        ? `HOST=${host} : nom d'hôte introuvable, le service ne peut pas y écouter : ${HOST_EXAMPLE}`
+        : undefined;
+    case "EACCES":
+    case "EPERM":
+      if (!listening) return undefined;
+      return port > 0 && port < 1024
+        ? `le port ${port} est réservé à l'administrateur : choisissez un PORT à partir de 1024, par exemple PORT=3000`
+        : `écoute refusée sur ${host}:${port} : vérifiez HOST et PORT`;
+    default:
+      return undefined;
+  }
+}
+
+/** The failures of the file system under DATA_DIR, or undefined. */
+function explainDataDir(err: SystemError, config: Config): string | undefined {
+  if (!err.path || !err.syscall) return undefined;
+  const dir = config.dataDir;
+  const failed = path.resolve(err.path);
+  // The directory itself, a file in it, or a parent that `mkdir -p` could not create.
+  if (!(failed === dir || failed.startsWith(dir + path.sep) || dir.startsWith(failed + path.sep))) return undefined;
+  const advice = "choisissez un autre chemin, par exemple DATA_DIR=./data";
+  switch (err.code) {
+    case "EEXIST":
+    case "ENOTDIR":
+      return `DATA_DIR doit être un dossier, or un fichier occupe le chemin « ${err.path} » : ${advice}`;
+    case "EACCES":
+    case "EPERM":
+      return `DATA_DIR n'est pas accessible en écriture (« ${err.path} ») : corrigez ses droits ou ${advice}`;
+    case "EROFS":
+      return `DATA_DIR est sur un système de fichiers en lecture seule (« ${dir} ») : ${advice}`;
+    case "ENOSPC":
+      return `plus de place sur le disque de DATA_DIR (« ${dir} ») : libérez de la place ou ${advice}`;
+    default:
+      return undefined;
+  }
+}
+
 /** One French line for the failures an operator can fix. */
-function explain(err: NodeJS.ErrnoException & { address?: string; port?: number }): string {
+function explain(err: SystemError, config: Config | undefined): string {
+  const dataDirProblem = config && explainDataDir(err, config);
+  if (dataDirProblem) return dataDirProblem;
   switch (err.code) {
     case "ECONNREFUSED":
     case "ENOTFOUND":
+    case "EAI_AGAIN":
     case "ETIMEDOUT":
-      return `base de données injoignable (${err.address ?? ""}${err.port ? `:${err.port}` : ""}) : vérifiez DATABASE_URL et que le serveur PostgreSQL tourne`;
+    case "EHOSTUNREACH": {
+      const where = err.address ? `${err.address}${err.port ? `:${err.port}` : ""}` : err.hostname;
+      const detail = where ? ` (${where})` : "";
+      if (config && !config.databaseUrl) return `base de données embarquée injoignable${detail} : vérifiez DATA_DIR (« ${config.dataDir} »)`;
+      return `base de données injoignable${detail} : vérifiez DATABASE_URL et que le serveur PostgreSQL tourne`;
+    }
     case "28P01":
     case "28000":
       return "authentification refusée par PostgreSQL : vérifiez l'utilisateur et le mot de passe de DATABASE_URL";
     case "3D000":
       return `${err.message} : créez-la ou corrigez DATABASE_URL`;
-    case "EADDRINUSE":
-      return `le port ${err.port ?? ""} est déjà utilisé : arrêtez l'autre service ou choisissez un autre PORT`;
     case "EACCES":
-      return `accès refusé (${err.message}) : vérifiez PORT (au-dessus de 1024) et les droits sur DATA_DIR`;
+    case "EPERM":
+      return err.path ? `accès refusé à « ${err.path} » : vérifiez ses droits` : `accès refusé : ${err.message}`;
     default:
       return err.message;
   }
 }
 
+/** Errors are one line on stderr, whatever the message holds. */
+const writeError = (text: string) => process.stderr.write(`${text.replace(/\s*[\r\n]+\s*/g, " ").trim()}\n`);
+
+async function closeQuietly(database: DatabaseHandle): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    database.close().catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 3000);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Known once loaded, for the messages of the errors that follow.
+  let loaded: Config | undefined;
   try {
     if (!command || command === "--help" || command === "-h" || command === "help") {
       console.log(HELP.main);
       return command ? 0 : 2;
     }
+    if (!COMMANDS.includes(command)) {
+      throw new UsageError(`commande inconnue : ${command}${didYouMean(command, COMMANDS)} (engagement --help pour la liste)`);
+    }
     const config = loadConfig();
+    loaded = config;
     switch (command) {
       case "serve":
       case "start": {
@@ -537,7 +696,15 @@ export async function main(argv: string[]): Promise<number> {
           const result = await loadDemo(database.db, config.dataDir, { onlyIfEmpty: true });
           if (result.loaded) console.log(`Données de démonstration chargées : ${result.missions} missions, ${result.publishers} partenaires.`);
         }
-        const server = await startServer(config, database);
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          server = await startServer(config, database);
+        } catch (err) {
+          const problem = explainListen(err as SystemError, config);
+          if (!problem) throw err;
+          await closeQuietly(database);
+          throw new OperatorError(problem);
+        }
         stopOnSignals(server);
         if (command === "start") await printWelcome(server.url, config);
         return -1; // keep running
@@ -582,10 +749,11 @@ export async function main(argv: string[]): Promise<number> {
         await botsCommand(config, rest[0], rest.slice(1));
         return 0;
       case "stats":
-        if (rest[0] !== "verify") {
+        if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
           console.log(HELP.stats);
-          return rest[0] === "--help" || rest[0] === "-h" ? 0 : 2;
+          return rest.length === 0 ? 2 : 0;
         }
+        if (rest[0] !== "verify") throw unknownSubcommand("stats", rest[0]);
         return await statsVerifyCommand(config, rest.slice(1));
       case "warnings":
         if (rest[0] === "--help" || rest[0] === "-h" || rest.length === 0) {
@@ -616,14 +784,18 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      writeError(err.summary);
       return 2;
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`Erreur : ${err.message}\n`);
+      writeError(`Erreur : ${err.message}${err.showHelp ? ` — voir ${helpCommand(argv)}` : ""}`);
       return 2;
     }
-    process.stderr.write(`Erreur : ${explain(err as NodeJS.ErrnoException)}\n`);
+    if (err instanceof OperatorError) {
+      writeError(`Erreur : ${err.message}`);
+      return 1;
+    }
+    writeError(`Erreur : ${explain(err as SystemError, loaded)}`);
     return 1;
   }
 }

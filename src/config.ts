@@ -2,6 +2,8 @@
  * Environment → typed configuration, validated once at start.
  * Every problem is reported at once, in French, naming the variable to fix.
  */
+import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -78,6 +80,11 @@ export class ConfigError extends Error {
     super(`Configuration invalide :\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+
+  /** Every problem on one line (command line): « Configuration invalide : a ; b ». */
+  get summary(): string {
+    return `Configuration invalide : ${this.problems.map((p) => p.replace(/\s*[\r\n]+\s*/g, " ")).join(" ; ")}`;
+  }
 }
 
 const LOG_LEVELS: LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -127,9 +134,12 @@ function readUrl(env: Env, name: string, protocols: string[], problems: string[]
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const port = readInt(env, "PORT", 3000, 0, 65535, problems);
-  const host = env.HOST?.trim() || "127.0.0.1";
+  const host = readHost(env, problems);
   const databaseUrl = readUrl(env, "DATABASE_URL", ["postgres:", "postgresql:"], problems);
   const dataDir = path.resolve(env.DATA_DIR?.trim() || "data");
+  // Only the embedded database needs DATA_DIR at once; with DATABASE_URL it merely holds the demo
+  // keys, and a read-only working directory must not stop the service.
+  if (!env.DATABASE_URL?.trim()) checkDataDir(dataDir, problems);
   const publicUrlRaw = readUrl(env, "PUBLIC_URL", ["http:", "https:"], problems);
   const publicUrl = (publicUrlRaw ?? `http://localhost:${port}`).replace(/\/+$/, "");
   const logLevelRaw = (env.LOG_LEVEL?.trim().toLowerCase() || "info") as LogLevel;
@@ -189,6 +199,106 @@ export function loadConfig(env: Env = process.env): Config {
     warningsSchedule,
     statsFoldIntervalMs,
   };
+}
+
+const HOST_EXAMPLE = "par exemple HOST=127.0.0.1 (cette machine seulement) ou HOST=0.0.0.0 (toutes les interfaces)";
+
+/** A host name label: letters, digits, hyphens inside (underscores too, as container names have). */
+const LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/** True for an IPv4 or IPv6 address, `localhost`, or a syntactically valid host name. */
+export function isValidHost(host: string): boolean {
+  if (net.isIP(host)) return true;
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split(".");
+  // An all-digit last label is a mistyped IPv4 address (1.2.3, 10.0.0.256), not a name.
+  return labels.every((l) => LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]!);
+}
+
+/** HOST: where the service listens. Brackets around an IPv6 address ([::1]) are accepted and dropped. */
+function readHost(env: Env, problems: string[]): string {
+  const fallback = "127.0.0.1";
+  const raw = env.HOST?.trim();
+  if (!raw) return fallback;
+  const host = unbracket(raw);
+  if (isValidHost(host)) return host;
+  // A URL or host:port: say which HOST (and PORT) was meant.
+  const split = splitHostPort(raw);
+  if (split) {
+    const fix = `HOST=${split.host}${split.port ? ` et PORT=${split.port}` : ""}`;
+    problems.push(`HOST doit être une adresse IP ou un nom d'hôte, sans schéma ni port (reçu « ${raw} ») : écrivez ${fix}`);
+  } else {
+    problems.push(`HOST doit être une adresse IP ou un nom d'hôte (reçu « ${raw} »), ${HOST_EXAMPLE}`);
+  }
+  return fallback;
+}
+
+const unbracket = (host: string) => (/^\[.*\]$/.test(host) ? host.slice(1, -1) : host);
+
+function splitHostPort(raw: string): { host: string; port: string } | undefined {
+  let host: string | undefined;
+  let port = "";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    try {
+      const url = new URL(raw);
+      host = unbracket(url.hostname);
+      port = url.port;
+    } catch {
+      return undefined;
+    }
+  } else {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(raw);
+    if (!match) return undefined;
+    host = unbracket(match[1]!);
+    port = match[2]!;
+  }
+  return host && isValidHost(host) ? { host, port } : undefined;
+}
+
+/**
+ * DATA_DIR must be a directory the service can write in, or a path it can create: the nearest
+ * existing part of the path must be a writable directory. Cheap (a few stat calls).
+ */
+function checkDataDir(dataDir: string, problems: string[]): void {
+  const advice = "choisissez un autre chemin, par exemple DATA_DIR=./data";
+  let current = dataDir;
+  for (;;) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(current);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        const parent = path.dirname(current);
+        if (parent === current) return;
+        current = parent;
+        continue;
+      }
+      if (code === "EACCES" || code === "EPERM") {
+        problems.push(`DATA_DIR n'est pas accessible (droits insuffisants sur « ${current} ») : ${advice}, ou corrigez les droits`);
+      }
+      return;
+    }
+    if (!stat.isDirectory()) {
+      problems.push(
+        current === dataDir
+          ? `DATA_DIR doit être un dossier, or « ${dataDir} » est un fichier : ${advice}`
+          : `DATA_DIR ne peut pas être créé : « ${current} » est un fichier, pas un dossier : ${advice}`,
+      );
+      return;
+    }
+    try {
+      fs.accessSync(current, fs.constants.W_OK | fs.constants.X_OK);
+    } catch {
+      problems.push(
+        current === dataDir
+          ? `DATA_DIR n'est pas accessible en écriture (« ${dataDir} ») : corrigez ses droits ou ${advice}`
+          : `DATA_DIR ne peut pas être créé : « ${current} » n'est pas accessible en écriture : corrigez ses droits ou ${advice}`,
+      );
+    }
+    return;
+  }
 }
 
 /** A 5- or 6-field cron expression, or "off". Checked for shape here; croner checks the values at start. */

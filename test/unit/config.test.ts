@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 
 describe("loadConfig", () => {
@@ -56,6 +59,121 @@ describe("loadConfig", () => {
       expect(problems.join("\n")).toMatch(/DATABASE_URL doit commencer par postgres:\/\//);
       expect(problems.join("\n")).toContain("LOG_LEVEL");
       expect(problems.join("\n")).toContain("RATE_LIMIT_DISABLED");
+    }
+  });
+});
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("loadConfig: HOST", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["0.0.0.0", "0.0.0.0"],
+    ["::", "::"],
+    ["::1", "::1"],
+    ["[::1]", "::1"],
+    ["fe80::1", "fe80::1"],
+    ["localhost", "localhost"],
+    ["api-engagement.example.gouv.fr", "api-engagement.example.gouv.fr"],
+    ["example.org.", "example.org."],
+    ["web_1", "web_1"],
+    ["  0.0.0.0  ", "0.0.0.0"],
+  ])("accepts %j", (raw, host) => {
+    expect(loadConfig({ HOST: raw }).host).toBe(host);
+  });
+
+  it.each(["1.2.3", "10.0.0.256", "a b", "-x", "x-", "exa mple.org", "ex..ample", `${"a".repeat(64)}.org`, "héte.fr", "/tmp/sock", "*"])(
+    "rejects %j, naming HOST with an example",
+    (raw) => {
+      const problems = problemsOf({ HOST: raw });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^HOST doit être une adresse IP ou un nom d'hôte/);
+      expect(problems[0]).toContain(`« ${raw} »`);
+      expect(problems[0]).toContain("HOST=127.0.0.1");
+      expect(problems[0]).toContain("HOST=0.0.0.0");
+    },
+  );
+
+  it.each([
+    ["http://localhost:3000", "HOST=localhost et PORT=3000"],
+    ["https://api.example.org/", "HOST=api.example.org"],
+    ["0.0.0.0:8080", "HOST=0.0.0.0 et PORT=8080"],
+    ["[::1]:80", "HOST=::1 et PORT=80"],
+  ])("rejects the URL or host:port %j and says what to write", (raw, fix) => {
+    const problems = problemsOf({ HOST: raw });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("sans schéma ni port");
+    expect(problems[0]).toMatch(new RegExp(`écrivez ${fix.replace(/[.[\]]/g, "\\$&")}$`));
+  });
+
+  it("an empty HOST keeps the default", () => {
+    expect(loadConfig({ HOST: " " }).host).toBe("127.0.0.1");
+  });
+});
+
+describe("loadConfig: DATA_DIR", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "engagement-config-"));
+    fs.writeFileSync(path.join(dir, "a-file"), "x");
+  });
+  afterAll(() => {
+    fs.chmodSync(dir, 0o700);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("accepts an existing directory or one that can be created", () => {
+    expect(loadConfig({ DATA_DIR: dir }).dataDir).toBe(dir);
+    expect(loadConfig({ DATA_DIR: path.join(dir, "new", "deeper") }).dataDir).toBe(path.join(dir, "new", "deeper"));
+  });
+
+  it("rejects a file", () => {
+    const file = path.join(dir, "a-file");
+    const problems = problemsOf({ DATA_DIR: file });
+    expect(problems).toEqual([`DATA_DIR doit être un dossier, or « ${file} » est un fichier : choisissez un autre chemin, par exemple DATA_DIR=./data`]);
+  });
+
+  it("rejects a path under a file", () => {
+    const file = path.join(dir, "a-file");
+    const problems = problemsOf({ DATA_DIR: path.join(file, "sub", "dir") });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATA_DIR ne peut pas être créé/);
+    expect(problems[0]).toContain(`« ${file} » est un fichier`);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("rejects a directory it cannot write in", () => {
+    const locked = path.join(dir, "locked");
+    fs.mkdirSync(locked, { mode: 0o500 });
+    try {
+      expect(problemsOf({ DATA_DIR: locked })[0]).toMatch(/^DATA_DIR n'est pas accessible en écriture/);
+      expect(problemsOf({ DATA_DIR: path.join(locked, "sub") })[0]).toMatch(/^DATA_DIR ne peut pas être créé.*n'est pas accessible en écriture/);
+    } finally {
+      fs.chmodSync(locked, 0o700);
+    }
+  });
+
+  it("is not checked with DATABASE_URL (it then only holds the demo keys)", () => {
+    const file = path.join(dir, "a-file");
+    expect(loadConfig({ DATA_DIR: file, DATABASE_URL: "postgres://u@db/engagement" }).dataDir).toBe(file);
+  });
+
+  it("reports it with the other problems, on one line for the command line", () => {
+    try {
+      loadConfig({ DATA_DIR: path.join(dir, "a-file"), HOST: "1.2.3", PORT: "x" });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const summary = (err as ConfigError).summary;
+      expect(summary).not.toContain("\n");
+      expect(summary).toMatch(/^Configuration invalide : PORT .* ; HOST .* ; DATA_DIR /);
     }
   });
 });
