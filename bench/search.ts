@@ -22,7 +22,8 @@
  *
  * Targets: p95 ≤ 30 ms for every HTTP query of the mix; ≥ 10× the baseline's throughput on geo.
  * Prints a JSON report and writes it to bench/results/search.json (search.partial.json for a subset,
- * a run without baseline or another catalogue size). The database is dropped at the end.
+ * a run without baseline or another catalogue size). The database is dropped at the end
+ * (unless BENCH_KEEP_DB).
  *
  * Usage: npm run bench:search
  *   DATABASE_URL       server to create the database on (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -31,6 +32,8 @@
  *   BENCH_HTTP_FACETS  "all": every HTTP query on /v0/mission/search (total + facets), not only geo
  *   BENCH_QUERIES      comma-separated subset of the mix (e.g. "geo,combo")
  *   BENCH_BASELINE     "off": HTTP side only (no speed-up; the geo target is then not evaluated)
+ *   BENCH_KEEP_DB      "true": keep the database (its name is printed), to look at a query afterwards
+ *   BENCH_SERVICE_PROFILE  a directory: the service writes a V8 CPU profile there when it stops
  *
  * A baseline call of the heavy queries lasts seconds under 10 concurrent workers: the measuring
  * loop starts calls until the deadline and waits for the running ones, so those rows rest on ~10
@@ -70,6 +73,7 @@ const ALL_QUERIES: { name: BaselineQueryName; query: string; search: boolean }[]
 const only = process.env.BENCH_QUERIES?.split(",").map((q) => q.trim()).filter(Boolean);
 const QUERIES = only?.length ? ALL_QUERIES.filter((q) => only.includes(q.name)) : ALL_QUERIES;
 const RUN_BASELINE = process.env.BENCH_BASELINE !== "off";
+const KEEP_DB = process.env.BENCH_KEEP_DB === "true";
 
 function httpPath(q: (typeof QUERIES)[number]): string {
   const base = q.search || ALL_FACETS ? "/v0/mission/search" : "/v0/mission";
@@ -280,7 +284,8 @@ async function main() {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const url = `http://127.0.0.1:${port}`;
     const env = { ...process.env, DATABASE_URL: dbUrl.toString(), PORT: String(port), LOG_LEVEL: "warn", RATE_LIMIT_DISABLED: "true" };
-    server = spawn(process.execPath, [path.join(root, "bin/engagement"), "serve"], { env, stdio: "inherit" });
+    const profile = process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : [];
+    server = spawn(process.execPath, [...profile, path.join(root, "bin/engagement"), "serve"], { env, stdio: "inherit" });
     const readySeconds = await waitForReady(url, server, 300_000);
     console.error(`Server ready in ${readySeconds.toFixed(1)} s`);
     const http: Record<string, Awaited<ReturnType<typeof measureHttp>>> = {};
@@ -334,10 +339,14 @@ async function main() {
   } finally {
     if (server) await stopServer(server);
     await pool.end().catch(() => undefined);
-    const cleanup = new pg.Client({ connectionString: baseUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await cleanup.end();
+    if (KEEP_DB) {
+      console.error(`database kept: ${dbName}`);
+    } else {
+      const cleanup = new pg.Client({ connectionString: baseUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await cleanup.end();
+    }
   }
 }
 

@@ -123,6 +123,7 @@ Applique les migrations en attente et affiche {"applied": [...]}.`,
   --feed URL                 flux XML de l'annonceur (http ou https)
   --tracking-prefix utm|mtm  préfixe des paramètres de suivi (défaut utm)
   --skip-moderation          pas de modération automatique pour ses missions
+  --remote-as-paris          diffuseur : missions à distance montrées « [À distance] » à Paris
   --url URL                  site du partenaire
 Affiche {"id", "name", "apiKey"} : la clé n'est affichée qu'une fois.`,
   "publisher key": `Usage : engagement publisher key ID [--keep-old]
@@ -236,6 +237,7 @@ async function publisherCommand(config: Config, sub: string | undefined, args: s
       feed: { type: "string" },
       "tracking-prefix": { type: "string" },
       "skip-moderation": { type: "boolean" },
+      "remote-as-paris": { type: "boolean" },
       url: { type: "string" },
     });
     if (values.help) return console.log(HELP["publisher create"]);
@@ -265,6 +267,7 @@ async function publisherCommand(config: Config, sub: string | undefined, args: s
         feedUrl: values.feed ?? null,
         trackingPrefix: prefix,
         skipModeration: values["skip-moderation"],
+        remoteAsParis: values["remote-as-paris"],
         url: values.url ?? null,
       });
       print({ id: publisher.id, name: publisher.name, apiKey });

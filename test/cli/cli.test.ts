@@ -88,6 +88,12 @@ describe("engagement publisher / diffusion", () => {
     expect(stored[0]?.key_hash).not.toContain(created.apiKey);
   });
 
+  it("creates a diffuseur with the remoteAsParis setting", async () => {
+    const created = lastJson(await cli("publisher", "create", "--name", "Petites annonces", "--diffuseur", "--remote-as-paris"));
+    const row = await server.database.db.selectFrom("publisher").selectAll().where("id", "=", created.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ has_api_rights: true, is_annonceur: false, remote_as_paris: true });
+  });
+
   it("rotates a key: the new one works, the old one is refused", async () => {
     const created = lastJson(await cli("publisher", "create", "--name", "Rotation", "--annonceur"));
     const rotated = await cli("publisher", "key", created.id);
