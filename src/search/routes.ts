@@ -14,7 +14,7 @@ import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openap
 import { AnswerCache } from "./answer-cache.ts";
 import type { EngineResult, FacetField } from "./engine.ts";
 import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
-import { MissionRenderer } from "./render.ts";
+import { envelope, MissionRenderer, type RenderedMission } from "./render.ts";
 import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
 import { type Tombstone, type ViewChanges, tombstoneCandidates, viewChangesSince } from "./sync-changes.ts";
 import type { DiffuseurView } from "./visibility.ts";
@@ -45,16 +45,9 @@ function etagOf(stateTag: string, diffuseurId: string, url: string): string {
   return `W/"${stateTag}.${createHash("sha1").update(`${diffuseurId} ${url}`).digest("base64url").slice(0, 16)}"`;
 }
 
-function sendJson(reply: FastifyReply, payload: string, timing: Timing) {
+function sendJson(reply: FastifyReply, payload: Buffer, timing: Timing) {
   timing.mark("render");
   return reply.header("Server-Timing", timing.header()).type("application/json; charset=utf-8").send(payload);
-}
-
-/** `{...head, "<key>": [items], ...tail}` from pre-rendered items. */
-function envelope(head: Record<string, unknown>, key: string, items: string[], tail: Record<string, unknown> = {}): string {
-  const open = JSON.stringify(head).slice(0, -1);
-  const close = Object.keys(tail).length ? `,${JSON.stringify(tail).slice(1)}` : "}";
-  return `${open},"${key}":[${items.join(",")}]${close}`;
 }
 
 export async function searchRoutes(app: FastifyInstance, { db, config, requireApiKey, catalog }: RouteContext) {
@@ -111,7 +104,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
   }
 
   /** The page's missions rendered for this diffuseur (with `_distance` when asked). */
-  async function page(view: DiffuseurView, hits: EngineResult["hits"], withDistance = false): Promise<string[]> {
+  async function page(view: DiffuseurView, hits: EngineResult["hits"], withDistance = false): Promise<RenderedMission[]> {
     const records = await catalog.records.get(hits.map((h) => h.id));
     const distance = new Map(hits.map((h) => [h.id, h.distanceKm]));
     return records
@@ -143,7 +136,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
   }
 
   /** Live matches then tombstones, as one list paginated by skip/limit. */
-  async function withTombstones(view: DiffuseurView, req: SearchRequest, changes: ViewChanges): Promise<{ total: number; items: string[] }> {
+  async function withTombstones(view: DiffuseurView, req: SearchRequest, changes: ViewChanges): Promise<{ total: number; items: (RenderedMission | string)[] }> {
     const since = req.updatedSince as Date;
     const all = run(view, { ...req, skip: 0, limit: Number.MAX_SAFE_INTEGER }, false);
     const candidates = await tombstoneCandidates(db, view.diffuseur.id, view.annonceurs, changes, since);
@@ -265,7 +258,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
       reply.removeHeader("ETag");
       throw notFound("Mission introuvable ou non diffusable par votre compte");
     }
-    return sendJson(reply, `{"ok":true,"data":${mission}}`, timing);
+    return sendJson(reply, Buffer.concat([Buffer.from(`{"ok":true,"data":`), ...mission, Buffer.from("}")]), timing);
   };
 
   for (const prefix of ["/v0/mission", "/v2/mission"]) {
