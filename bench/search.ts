@@ -33,6 +33,7 @@
  *   BENCH_QUERIES      comma-separated subset of the mix (e.g. "geo,combo")
  *   BENCH_BASELINE     "off": HTTP side only (no speed-up; the geo target is then not evaluated)
  *   BENCH_KEEP_DB      "true": keep the database (its name is printed), to look at a query afterwards
+ *   BENCH_SERVICE_NODE_FLAGS  extra Node flags for the service (e.g. "--trace-gc")
  *   BENCH_SERVICE_PROFILE  a directory: the service writes a V8 CPU profile there when it stops
  *
  * A baseline call of the heavy queries lasts seconds under 10 concurrent workers: the measuring
@@ -284,7 +285,10 @@ async function main() {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const url = `http://127.0.0.1:${port}`;
     const env = { ...process.env, DATABASE_URL: dbUrl.toString(), PORT: String(port), LOG_LEVEL: "warn", RATE_LIMIT_DISABLED: "true" };
-    const profile = process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : [];
+    const profile = [
+      ...(process.env.BENCH_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+      ...(process.env.BENCH_SERVICE_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVICE_PROFILE}`] : []),
+    ];
     server = spawn(process.execPath, [...profile, path.join(root, "bin/engagement"), "serve"], { env, stdio: "inherit" });
     const readySeconds = await waitForReady(url, server, 300_000);
     console.error(`Server ready in ${readySeconds.toFixed(1)} s`);

@@ -2,8 +2,8 @@
  * Rendering missions in the legacy v0 JSON, fast: a mission's JSON is the same for every diffuseur
  * except its tracked `applicationUrl` (and a moderator's title, or a full-remote mission shown in
  * Paris). So each record is serialised once, as UTF-8 bytes in two halves around the diffuseur id,
- * and a page is assembled by copying bytes: no string is built, measured or encoded per request
- * (a page of 25 missions is ~150 KB).
+ * and a page is assembled by copying bytes (into a pooled buffer, see output-buffers.ts): no string
+ * is built, measured or encoded per request (a page of 25 missions is ~150 KB).
  */
 import { randomBytes } from "node:crypto";
 import type { MissionRecord } from "../missions/records.ts";
@@ -64,8 +64,8 @@ export class MissionRenderer {
   }
 }
 
-/** `{...head, "<key>": [items], ...tail}` from rendered items (or plain JSON strings), as one buffer. */
-export function envelope(head: Record<string, unknown>, key: string, items: (RenderedMission | string)[], tail: Record<string, unknown> = {}): Buffer {
+/** `{...head, "<key>": [items], ...tail}` from rendered items (or plain JSON strings), as pieces of bytes. */
+export function envelope(head: Record<string, unknown>, key: string, items: (RenderedMission | string)[], tail: Record<string, unknown> = {}): Buffer[] {
   const pieces: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"${key}":[`)];
   items.forEach((item, i) => {
     if (i > 0) pieces.push(COMMA);
@@ -73,5 +73,5 @@ export function envelope(head: Record<string, unknown>, key: string, items: (Ren
     else for (const piece of item) pieces.push(piece);
   });
   pieces.push(Buffer.from(Object.keys(tail).length ? `],${JSON.stringify(tail).slice(1)}` : "]}"));
-  return Buffer.concat(pieces);
+  return pieces;
 }

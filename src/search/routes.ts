@@ -14,6 +14,7 @@ import { API_KEY_SECURITY, errorResponses, keepFieldOrder } from "../http/openap
 import { AnswerCache } from "./answer-cache.ts";
 import type { EngineResult, FacetField } from "./engine.ts";
 import { parseSearchQuery, type RawQuery, type SearchRequest } from "./query.ts";
+import { OutputBuffers } from "./output-buffers.ts";
 import { envelope, MissionRenderer, type RenderedMission } from "./render.ts";
 import { LIST_QUERY_PARAMS, MissionIdParams, SEARCH_QUERY_PARAMS } from "./schemas.ts";
 import { type Tombstone, type ViewChanges, tombstoneCandidates, viewChangesSince } from "./sync-changes.ts";
@@ -45,8 +46,11 @@ function etagOf(stateTag: string, diffuseurId: string, url: string): string {
   return `W/"${stateTag}.${createHash("sha1").update(`${diffuseurId} ${url}`).digest("base64url").slice(0, 16)}"`;
 }
 
-function sendJson(reply: FastifyReply, payload: Buffer, timing: Timing) {
+const outputBuffers = new OutputBuffers();
+
+function sendJson(reply: FastifyReply, pieces: Buffer[], timing: Timing) {
   timing.mark("render");
+  const payload = outputBuffers.join(pieces, reply.raw);
   return reply.header("Server-Timing", timing.header()).type("application/json; charset=utf-8").send(payload);
 }
 
@@ -258,7 +262,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
       reply.removeHeader("ETag");
       throw notFound("Mission introuvable ou non diffusable par votre compte");
     }
-    return sendJson(reply, Buffer.concat([Buffer.from(`{"ok":true,"data":`), ...mission, Buffer.from("}")]), timing);
+    return sendJson(reply, [Buffer.from(`{"ok":true,"data":`), ...mission, Buffer.from("}")], timing);
   };
 
   for (const prefix of ["/v0/mission", "/v2/mission"]) {
