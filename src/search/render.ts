@@ -23,6 +23,7 @@ interface Fragments {
 
 const CLOSE = Buffer.from("}");
 const COMMA = Buffer.from(",");
+const CLOSE_LIST_COMMA = Buffer.from("],");
 
 export class MissionRenderer {
   private readonly fragments = new WeakMap<MissionRecord, Fragments>();
@@ -64,14 +65,23 @@ export class MissionRenderer {
   }
 }
 
-/** `{...head, "<key>": [items], ...tail}` from rendered items (or plain JSON strings), as pieces of bytes. */
-export function envelope(head: Record<string, unknown>, key: string, items: (RenderedMission | string)[], tail: Record<string, unknown> = {}): Buffer[] {
+/**
+ * `{...head, "<key>": [items], ...tail}` from rendered items (or plain JSON strings), as pieces of
+ * bytes; `tail` may be given as the bytes of its JSON object already.
+ */
+export function envelope(
+  head: Record<string, unknown>,
+  key: string,
+  items: (RenderedMission | string)[],
+  tail: Record<string, unknown> | Buffer = {},
+): Buffer[] {
   const pieces: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},"${key}":[`)];
   items.forEach((item, i) => {
     if (i > 0) pieces.push(COMMA);
     if (typeof item === "string") pieces.push(Buffer.from(item));
     else for (const piece of item) pieces.push(piece);
   });
-  pieces.push(Buffer.from(Object.keys(tail).length ? `],${JSON.stringify(tail).slice(1)}` : "]}"));
+  if (Buffer.isBuffer(tail)) pieces.push(CLOSE_LIST_COMMA, tail.subarray(1));
+  else pieces.push(Buffer.from(Object.keys(tail).length ? `],${JSON.stringify(tail).slice(1)}` : "]}"));
   return pieces;
 }

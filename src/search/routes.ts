@@ -48,6 +48,29 @@ function etagOf(stateTag: string, diffuseurId: string, url: string): string {
 
 const outputBuffers = new OutputBuffers();
 
+/**
+ * `{"facets": …}` of a /search answer, as bytes, made once per engine answer (answers are reused for
+ * identical requests; the facets are ~20 KB of JSON).
+ */
+const facetsTails = new WeakMap<EngineResult, Buffer>();
+function facetsTail(result: EngineResult): Buffer {
+  let bytes = facetsTails.get(result);
+  if (!bytes) {
+    const f = result.facets;
+    const facets = {
+      departmentName: f?.departmentName ?? [],
+      activities: f?.activities ?? [],
+      domains: f?.domains ?? [],
+      publishers: f?.publishers ?? [],
+      remote: f?.remote ?? [],
+      type: f?.type ?? [],
+    };
+    bytes = Buffer.from(JSON.stringify({ facets }));
+    facetsTails.set(result, bytes);
+  }
+  return bytes;
+}
+
 function sendJson(reply: FastifyReply, pieces: Buffer[], timing: Timing) {
   timing.mark("render");
   const payload = outputBuffers.join(pieces, reply.raw);
@@ -227,16 +250,7 @@ export async function searchRoutes(app: FastifyInstance, { db, config, requireAp
     timing.mark("index");
     const hits = await page(view, result.hits, req.position !== undefined);
     timing.mark("db");
-    const f = result.facets;
-    const facets = {
-      departmentName: f?.departmentName ?? [],
-      activities: f?.activities ?? [],
-      domains: f?.domains ?? [],
-      publishers: f?.publishers ?? [],
-      remote: f?.remote ?? [],
-      type: f?.type ?? [],
-    };
-    return sendJson(reply, envelope({ ok: true, total: result.total }, "hits", hits, { facets }), timing);
+    return sendJson(reply, envelope({ ok: true, total: result.total }, "hits", hits, facetsTail(result)), timing);
   };
 
   const detailSchema = {
