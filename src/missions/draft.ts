@@ -6,7 +6,7 @@
 import type { MissionRow } from "../db/schema.ts";
 import { badRequest } from "../http/errors.ts";
 import { parseActivities } from "../taxonomy/activities.ts";
-import { type DateOrder, MAX_YEAR, MIN_YEAR, type MissionDateResult, parseMissionDate } from "./rules/dates.ts";
+import { type DateOrder, dateFromUnixTime, parseMissionDate } from "./rules/dates.ts";
 import { describe } from "./rules/text.ts";
 import { cleanStringList, monthsBetween } from "./rules/normalize.ts";
 import type { MissionInput } from "./schemas.ts";
@@ -138,21 +138,12 @@ export function draftOf(row: MissionRow): MissionDraft {
  */
 export function parseDateField(field: string, value: string | number | null | undefined, order: DateOrder = "dmy"): Date | null {
   if (value === null || value === undefined) return null;
-  const result = typeof value === "number" ? dateFromNumber(value) : parseMissionDate(value, order);
+  const result = typeof value === "number" ? dateFromUnixTime(value) : parseMissionDate(value, order);
   if (result === null) return null;
   if (!result.ok) {
     throw badRequest("INVALID_BODY", `Le champ « ${field} » n'est pas une date valide (reçu « ${value} ») : ${result.message}`, [{ field, message: result.message }]);
   }
   return result.date;
-}
-
-function dateFromNumber(value: number): MissionDateResult {
-  const ms = Number.isInteger(value) && value >= 1e9 && value < 1e10 ? value * 1000 : value;
-  const year = new Date(ms).getUTCFullYear();
-  if (!Number.isFinite(ms) || year < MIN_YEAR || year > MAX_YEAR) {
-    return { ok: false, message: `l'année doit être comprise entre ${MIN_YEAR} et ${MAX_YEAR}` };
-  }
-  return { ok: true, date: new Date(ms) };
 }
 
 const trimOrNull = (v: string | null | undefined) => {

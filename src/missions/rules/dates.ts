@@ -153,18 +153,21 @@ function parseRfc2822(m: RegExpExecArray) {
   );
 }
 
-function parseEpoch(digits: string) {
-  const ms = digits.length === 10 ? Number(digits) * 1000 : Number(digits);
-  const date = new Date(ms);
-  const year = date.getUTCFullYear();
-  if (Number.isNaN(ms) || year < MIN_YEAR || year > MAX_YEAR) {
+/**
+ * Unix time: a number of 10 digits is seconds (feeds send them so), any other is milliseconds (as
+ * JavaScript sends them); the year must be within the accepted range.
+ */
+export function dateFromUnixTime(value: number): { ok: true; date: Date } | { ok: false; message: string } {
+  const ms = Number.isInteger(value) && value >= 1e9 && value < 1e10 ? value * 1000 : value;
+  const year = new Date(ms).getUTCFullYear();
+  if (!Number.isFinite(ms) || year < MIN_YEAR || year > MAX_YEAR) {
     return fail(`l'année doit être comprise entre ${MIN_YEAR} et ${MAX_YEAR}`);
   }
-  return { ok: true as const, date };
+  return { ok: true, date: new Date(ms) };
 }
 
 /**
- * Reads one feed date. `null` when the text is empty (no date given), `{ ok: false, message }` when
+ * Reads one mission date. `null` when the text is empty (no date given), `{ ok: false, message }` when
  * it cannot be read: `message` is French, says why, and is meant to follow
  * `Date illisible pour <champ> : « <texte> » ; `.
  */
@@ -174,7 +177,7 @@ export function parseMissionDate(text: string, order: DateOrder): MissionDateRes
     if (value === "") return null;
     const dateOrder: DateOrder = order === "mdy" ? "mdy" : "dmy";
 
-    if (/^\d{10}$|^\d{13}$/.test(value)) return parseEpoch(value);
+    if (/^\d{10}$|^\d{13}$/.test(value)) return dateFromUnixTime(Number(value));
 
     const iso = ISO.exec(value);
     if (iso) return parseIso(iso);
